@@ -1,0 +1,22 @@
+# Fails when a file includes a layer it must not see (ARCHITECTURE §7):
+# base/ includes no other layer; storage/ and adapters/ never include actors/, runtime/, cli/
+# or CAF; adapters/ do not reach into storage/; actors/ never includes Beast, runtime/ or cli/.
+set(layers base storage adapters actors)
+set(forbidden_base "(storage|adapters|actors|runtime|cli)/|caf/|boost/beast")
+set(forbidden_storage "(adapters|actors|runtime|cli)/|caf/|boost/beast")
+set(forbidden_adapters "(storage|actors|runtime|cli)/|caf/")
+set(forbidden_actors "(runtime|cli)/|boost/beast")
+set(failures "")
+foreach(layer ${layers})
+  file(GLOB_RECURSE files "${ROOT}/${layer}/*.hpp" "${ROOT}/${layer}/*.cpp")
+  foreach(f ${files})
+    file(STRINGS "${f}" includes REGEX "^#include [<\"](${forbidden_${layer}})")
+    foreach(line ${includes})
+      string(APPEND failures "${f}: ${line}\n")
+    endforeach()
+  endforeach()
+endforeach()
+if(failures)
+  message(FATAL_ERROR "layering violations:\n${failures}")
+endif()
+message(STATUS "layering: ok")
