@@ -28,7 +28,9 @@ struct error {
   std::string message;
 };
 
-inline error make_error(errc code, std::string message) { return error{code, std::move(message)}; }
+inline error make_error(errc code, std::string message) {
+  return error{code, std::move(message)};
+}
 
 // A value or an error. Small on purpose: C++17 has no std::expected.
 template <class T>
@@ -57,6 +59,8 @@ class [[nodiscard]] result {
 // For operations that return nothing but may fail.
 struct unit {};
 using status = result<unit>;
-inline status ok_status() { return unit{}; }
+inline status ok_status() {
+  return unit{};
+}
 
 }  // namespace aibud

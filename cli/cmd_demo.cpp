@@ -38,8 +38,8 @@ void run_demo(context& ctx) {
 
   // A sandbox records its sends instead of calling Evolution, so its secret can stay
   // unsealed here: the database is a throwaway.
-  auto instance = must(storage::instances_repo(db).create(
-      "demo-sandbox", tenant.id, "sandbox", "", "", crypto::random_base64url(32)));
+  auto instance = must(storage::instances_repo(db).create("demo-sandbox", tenant.id, "sandbox", "",
+                                                          "", crypto::random_base64url(32)));
   std::cout << "instance: " << instance.name << " (sandbox), webhook "
             << views::webhook_url(ctx.cfg().public_base_url(), instance.name) << "\n\n";
 

@@ -20,8 +20,8 @@
 namespace aibud::cli {
 namespace {
 
-const std::vector<std::string> columns = {"id",    "name",         "tenant_id", "kind",
-                                          "state", "evolution_url"};
+const std::vector<std::string> columns = {"id",   "name",  "tenant_id",
+                                          "kind", "state", "evolution_url"};
 
 struct create_args {
   std::string name;
@@ -71,8 +71,9 @@ void create(context& ctx, const create_args& args) {
   if (args.sandbox && (!args.evolution_url.empty() || !args.key_env.empty()))
     fail(errc::usage, "--sandbox excludes --evolution-url and --evolution-key-env");
   if (!args.sandbox && args.evolution_url.empty())
-    fail(errc::usage, "give --evolution-url URL (with --evolution-key-env VAR or the key on "
-                      "stdin), or --sandbox");
+    fail(errc::usage,
+         "give --evolution-url URL (with --evolution-key-env VAR or the key on "
+         "stdin), or --sandbox");
   if (!args.sandbox) check_url(args.evolution_url);
   std::string api_key = args.sandbox ? "" : read_api_key(args);
 

@@ -37,7 +37,8 @@ void print_status(context& ctx) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& m : info.applied)
-    rows.push_back({std::to_string(m.version), m.name, "applied " + time::to_iso8601(m.applied_at)});
+    rows.push_back(
+        {std::to_string(m.version), m.name, "applied " + time::to_iso8601(m.applied_at)});
   for (const auto& m : info.pending) rows.push_back({std::to_string(m.version), m.name, "pending"});
   print_table({"version", "name", "state"}, rows);
   std::cout << "schema " << info.current << " of " << info.latest << "\n";
@@ -71,7 +72,8 @@ void add_migrate_commands(CLI::App& app, context& ctx) {
 
   auto* up_cmd = migrate->add_subcommand("up", "apply pending migrations");
   auto up_to = std::make_shared<int>(-1);
-  up_cmd->add_option("--to", *up_to, "target version (default: latest)")->check(CLI::NonNegativeNumber);
+  up_cmd->add_option("--to", *up_to, "target version (default: latest)")
+      ->check(CLI::NonNegativeNumber);
   up_cmd->callback([&ctx, up_to] { up(ctx, *up_to); });
 
   auto* down_cmd = migrate->add_subcommand("down", "undo migrations");

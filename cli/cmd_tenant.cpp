@@ -12,9 +12,8 @@
 namespace aibud::cli {
 namespace {
 
-const std::vector<std::string> columns = {"id",           "name",         "plan",
-                                          "status",       "credits_used", "credits_left",
-                                          "period_end"};
+const std::vector<std::string> columns = {"id",           "name",         "plan",      "status",
+                                          "credits_used", "credits_left", "period_end"};
 
 json view(SQLite::Database& db, const storage::tenant& t) {
   storage::usage_repo usage(db);
@@ -126,7 +125,8 @@ void add_tenant_commands(CLI::App& app, context& ctx) {
   update_cmd->add_option("ID", u->id, "id or name")->required();
   auto* plan = update_cmd->add_option("--plan", *raw->plan, "plan name");
   auto* credits =
-      update_cmd->add_option("--credits", *raw->credits, "monthly limit, from the current period on")
+      update_cmd
+          ->add_option("--credits", *raw->credits, "monthly limit, from the current period on")
           ->check(CLI::NonNegativeNumber);
   auto* language = update_cmd->add_option("--language", *raw->language, "en or pt-BR")
                        ->check(CLI::IsMember({"en", "pt-BR"}));

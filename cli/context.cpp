@@ -11,13 +11,19 @@
 
 namespace aibud::cli {
 
-void fail(errc code, std::string message) { throw failure{error{code, std::move(message)}}; }
-void fail(const error& err) { throw failure{err}; }
+void fail(errc code, std::string message) {
+  throw failure{error{code, std::move(message)}};
+}
+void fail(const error& err) {
+  throw failure{err};
+}
 
 context::context(const global_options& options) : options_(options) {}
 context::~context() = default;
 
-void context::set_flag(const std::string& key, const std::string& value) { flags_[key] = value; }
+void context::set_flag(const std::string& key, const std::string& value) {
+  flags_[key] = value;
+}
 
 const config::config& context::cfg() {
   if (!cfg_) {

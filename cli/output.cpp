@@ -5,7 +5,9 @@
 
 namespace aibud::cli {
 
-void print_json(const json& value) { std::cout << value.dump(2) << "\n"; }
+void print_json(const json& value) {
+  std::cout << value.dump(2) << "\n";
+}
 
 std::string cell(const json& value) {
   if (value.is_null()) return "";
@@ -68,6 +70,8 @@ void print_listing(bool as_json, const std::vector<json>& records,
   print_table(columns, rows);
 }
 
-void warn(const std::string& message) { std::cerr << "warning: " << message << "\n"; }
+void warn(const std::string& message) {
+  std::cerr << "warning: " << message << "\n";
+}
 
 }  // namespace aibud::cli

@@ -29,8 +29,7 @@ result<std::string> sealer::open(std::string_view stored, const std::string& wha
   if (!box_)
     return error{errc::unavailable, what + " is encrypted and AIBUD_SECRET_KEY is not set"};
   auto clear = box_->open(stored);
-  if (!clear)
-    return error{errc::unavailable, what + " cannot be decrypted with AIBUD_SECRET_KEY"};
+  if (!clear) return error{errc::unavailable, what + " cannot be decrypted with AIBUD_SECRET_KEY"};
   return clear;
 }
 

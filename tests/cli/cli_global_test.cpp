@@ -22,15 +22,14 @@ TEST_CASE("global options work before and after the subcommand") {
 
 TEST_CASE("--help works on every subcommand and exits 0") {
   cli_env env;
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"--help"},
-           {"migrate", "--help"},
-           {"migrate", "up", "--help"},
-           {"tenant", "create", "--help"},
-           {"tenant", "update", "--help"},
-           {"instance", "create", "--help"},
-           {"token", "create", "--help"},
-           {"demo", "--help"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{{"--help"},
+                                                         {"migrate", "--help"},
+                                                         {"migrate", "up", "--help"},
+                                                         {"tenant", "create", "--help"},
+                                                         {"tenant", "update", "--help"},
+                                                         {"instance", "create", "--help"},
+                                                         {"token", "create", "--help"},
+                                                         {"demo", "--help"}}) {
     auto r = env.run(args);
     CAPTURE(args);
     CHECK(r.exit_code == 0);
@@ -42,9 +41,12 @@ TEST_CASE("--help works on every subcommand and exits 0") {
 
 TEST_CASE("argument parser errors are one line on stderr and exit 2") {
   cli_env env;
-  for (auto args : std::vector<std::vector<std::string>>{
-           {}, {"frobnicate"}, {"tenant"}, {"--no-such-flag", "tenant", "list"},
-           {"token", "create"}, {"migrate", "up", "--to", "x"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{{},
+                                                         {"frobnicate"},
+                                                         {"tenant"},
+                                                         {"--no-such-flag", "tenant", "list"},
+                                                         {"token", "create"},
+                                                         {"migrate", "up", "--to", "x"}}) {
     auto r = env.run(args);
     CAPTURE(args);
     CAPTURE(r.err);
@@ -63,7 +65,8 @@ TEST_CASE("a configuration error names its key and exits 2") {
   CHECK(line_count(r.err) == 1);
   CHECK(r.err.find("jobs.max_attempts") != std::string::npos);
 
-  aibud::testing::write_file(env.dir().file("bad.json"), R"({"listen": "127.0.0.1:8787", "colour": 1})");
+  aibud::testing::write_file(env.dir().file("bad.json"),
+                             R"({"listen": "127.0.0.1:8787", "colour": 1})");
   auto unknown = env.run({"--config", env.dir().file("bad.json"), "tenant", "list"});
   CHECK(unknown.exit_code == 2);
   CHECK(unknown.err.find("colour") != std::string::npos);
@@ -79,9 +82,9 @@ TEST_CASE("the database named in the configuration file is used") {
   aibud::testing::write_file(env.dir().file("aibud.json"), "{\"db\": \"" + db + "\"}");
   run_options file_only;
   file_only.unset_env.push_back("AIBUD_DB");  // the file is the only source of `db`
-  file_only.env["AIBUD_TEST_MARKER"] = "1";  // AIBUD_TEST_* is never an error
-  auto r = env.run({"--config", env.dir().file("aibud.json"), "tenant", "create", "acme"},
-                   file_only);
+  file_only.env["AIBUD_TEST_MARKER"] = "1";   // AIBUD_TEST_* is never an error
+  auto r =
+      env.run({"--config", env.dir().file("aibud.json"), "tenant", "create", "acme"}, file_only);
   CAPTURE(r.err);
   CHECK(r.exit_code == 0);
   CHECK(aibud::testing::read_file(db).size() > 0);

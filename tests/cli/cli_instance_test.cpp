@@ -22,9 +22,8 @@ TEST_CASE("instance create with an Evolution URL takes the key from the named va
   auto i = env.run_json({"instance", "create", "main", "--tenant", "acme", "--evolution-url",
                          "http://127.0.0.1:9", "--evolution-key-env", "EVO_KEY", "--json"},
                         with_env("EVO_KEY", "k"));
-  for (const char* field :
-       {"id", "name", "tenant_id", "kind", "evolution_url", "state", "webhook_url",
-        "webhook_secret"})
+  for (const char* field : {"id", "name", "tenant_id", "kind", "evolution_url", "state",
+                            "webhook_url", "webhook_secret"})
     CHECK_MESSAGE(i.contains(field), field);
   CHECK(i["kind"] == "evolution");
   CHECK(i["evolution_url"] == "http://127.0.0.1:9");

@@ -39,8 +39,7 @@ TEST_CASE("a database behind the binary is refused by every command but migrate"
   CHECK(r.exit_code == 5);
   CHECK(line_count(r.err) == 1);
   CHECK(r.err == "error: unavailable: schema " + std::to_string(latest - 1) +
-                     ", this binary needs " + std::to_string(latest) +
-                     ": run aibud migrate up\n");
+                     ", this binary needs " + std::to_string(latest) + ": run aibud migrate up\n");
 
   auto up = env.run_json({"migrate", "up", "--json"});
   CHECK(up["current"] == latest);

@@ -131,8 +131,8 @@ TEST_CASE("admin tokens are random, printed once and stored as their SHA-256") {
   CHECK(token_a.size() >= 32);
   for (const char* field : {"id", "role", "tenant_id", "created_at"})
     CHECK_MESSAGE(a.contains(field), field);
-  auto hashes = aibud::testing::run({"/usr/bin/sqlite3", env.db_path(),
-                                     "SELECT token_hash FROM api_tokens ORDER BY id"});
+  auto hashes = aibud::testing::run(
+      {"/usr/bin/sqlite3", env.db_path(), "SELECT token_hash FROM api_tokens ORDER BY id"});
   CHECK(hashes.out.find(token_a) == std::string::npos);
   CHECK(line_count(hashes.out) == 2);
   CHECK(hashes.out.substr(0, 64).find_first_not_of("0123456789abcdef") == std::string::npos);

@@ -16,7 +16,8 @@ run_result cli_env::run(const std::vector<std::string>& args, run_options option
                   options.unset_env.end();
   for (char** e = environ; *e; ++e) {
     std::string entry(*e);
-    if (entry.rfind("AIBUD_", 0) == 0) options.unset_env.push_back(entry.substr(0, entry.find('=')));
+    if (entry.rfind("AIBUD_", 0) == 0)
+      options.unset_env.push_back(entry.substr(0, entry.find('=')));
   }
   if (!db_unset && !options.env.count("AIBUD_DB")) options.env["AIBUD_DB"] = db_path();
   if (!secret_key.empty() && !options.env.count("AIBUD_SECRET_KEY"))

@@ -8,9 +8,9 @@ using aibud::testing::line_count;
 TEST_CASE("tenant create prints every contract field and defaults its credits to zero") {
   cli_env env;
   auto t = env.run_json({"tenant", "create", "acme", "--json"});
-  for (const char* field : {"id", "name", "plan", "status", "anchor_day", "language",
-                            "credits_limit", "credits_used", "credits_reserved", "credits_left",
-                            "period_start", "period_end"})
+  for (const char* field :
+       {"id", "name", "plan", "status", "anchor_day", "language", "credits_limit", "credits_used",
+        "credits_reserved", "credits_left", "period_start", "period_end"})
     CHECK_MESSAGE(t.contains(field), field);
   CHECK(t["name"] == "acme");
   CHECK(t["credits_limit"] == 0);
@@ -71,14 +71,14 @@ TEST_CASE("tenant list --json is an array with every tenant") {
 
 TEST_CASE("bad tenant input exits 2 with one line on stderr") {
   cli_env env;
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"tenant", "create"},
-           {"tenant", "create", "acme", "--credits", "lots"},
-           {"tenant", "create", "acme", "--credits", "-5"},
-           {"tenant", "create", "acme", "--anchor-day", "29"},
-           {"tenant", "create", "acme", "--language", "fr"},
-           {"tenant", "grant", "acme", "0"},
-           {"tenant", "create", "acme", "--frobnicate"}}) {
+  for (auto args :
+       std::vector<std::vector<std::string>>{{"tenant", "create"},
+                                             {"tenant", "create", "acme", "--credits", "lots"},
+                                             {"tenant", "create", "acme", "--credits", "-5"},
+                                             {"tenant", "create", "acme", "--anchor-day", "29"},
+                                             {"tenant", "create", "acme", "--language", "fr"},
+                                             {"tenant", "grant", "acme", "0"},
+                                             {"tenant", "create", "acme", "--frobnicate"}}) {
     auto r = env.run(args);
     CAPTURE(r.err);
     CHECK(r.exit_code == 2);

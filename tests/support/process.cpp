@@ -41,8 +41,8 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 
 // Between fork and exec only async-signal-safe calls are allowed, so everything is
 // prepared before fork.
-pid_t spawn(const std::vector<std::string>& argv, const run_options& options, int in_fd,
-            int out_fd, int err_fd) {
+pid_t spawn(const std::vector<std::string>& argv, const run_options& options, int in_fd, int out_fd,
+            int err_fd) {
   std::vector<std::string> args = argv;
   std::vector<std::string> env = child_environment(options);
   auto c_args = c_strings(args);
@@ -63,7 +63,9 @@ pid_t spawn(const std::vector<std::string>& argv, const run_options& options, in
 
 }  // namespace
 
-void poll_pause() { std::this_thread::sleep_for(std::chrono::milliseconds(5)); }
+void poll_pause() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
 
 run_result run(const std::vector<std::string>& argv, const run_options& options) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
@@ -107,8 +109,8 @@ run_result run(const std::vector<std::string>& argv, const run_options& options)
       }
     }
     if (in_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t put = write(in_fd, options.stdin_data.data() + written,
-                          options.stdin_data.size() - written);
+      ssize_t put =
+          write(in_fd, options.stdin_data.data() + written, options.stdin_data.size() - written);
       if (put > 0) written += static_cast<std::size_t>(put);
       if (put <= 0 || written == options.stdin_data.size()) {
         close(in_fd);
@@ -149,7 +151,9 @@ child::~child() {
   unlink(log_path_.c_str());
 }
 
-void child::kill(int sig) { ::kill(pid_, sig); }
+void child::kill(int sig) {
+  ::kill(pid_, sig);
+}
 
 bool child::running() {
   if (reaped_) return false;
@@ -168,6 +172,8 @@ int child::wait(std::chrono::milliseconds timeout) {
   return WEXITSTATUS(status_);
 }
 
-std::string child::output() const { return read_file(log_path_); }
+std::string child::output() const {
+  return read_file(log_path_);
+}
 
 }  // namespace aibud::testing

@@ -19,7 +19,7 @@ struct run_result {
 
 struct run_options {
   std::map<std::string, std::string> env;  // added to (or replacing) the inherited environment
-  std::vector<std::string> unset_env;       // removed from the inherited environment
+  std::vector<std::string> unset_env;      // removed from the inherited environment
   std::string stdin_data;
   std::string cwd;
   std::chrono::milliseconds timeout{60000};

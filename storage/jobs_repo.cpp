@@ -1,0 +1,223 @@
+#include "storage/jobs_repo.hpp"
+
+#include "base/time.hpp"
+#include "storage/sqlite_internal.hpp"
+
+namespace aibud::storage {
+namespace {
+
+using detail::guarded;
+using detail::statement_scope;
+
+constexpr const char* columns =
+    "j.id, j.instance_id, i.name, j.wa_message_id, j.event, j.contact_key, j.sender_jids, "
+    "j.payload, j.status, j.attempts, j.not_before, j.message_ts, j.steps, j.merged_into, "
+    "j.last_error, j.created_at, j.updated_at";
+
+std::string select_where(const char* where) {
+  return std::string("SELECT ") + columns +
+         " FROM jobs j JOIN instances i ON i.id = j.instance_id " + where;
+}
+
+constexpr const char* unfinished_statuses = "('pending', 'running', 'waiting')";
+
+job read_row(SQLite::Statement& q) {
+  job j;
+  j.id = q.getColumn(0).getInt64();
+  j.instance_id = q.getColumn(1).getInt64();
+  j.instance_name = q.getColumn(2).getString();
+  j.wa_message_id = detail::opt_text(q.getColumn(3));
+  j.event = q.getColumn(4).getString();
+  j.contact_key = q.getColumn(5).getString();
+  j.sender_jids = q.getColumn(6).getString();
+  j.payload = q.getColumn(7).getString();
+  j.status = q.getColumn(8).getString();
+  j.attempts = q.getColumn(9).getInt64();
+  j.not_before = detail::opt_int(q.getColumn(10));
+  j.message_ts = detail::opt_int(q.getColumn(11));
+  j.steps = q.getColumn(12).getString();
+  j.merged_into = detail::opt_int(q.getColumn(13));
+  j.last_error = detail::opt_text(q.getColumn(14));
+  j.created_at = q.getColumn(15).getInt64();
+  j.updated_at = q.getColumn(16).getInt64();
+  return j;
+}
+
+std::vector<job> read_all(SQLite::Statement& q) {
+  std::vector<job> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+}  // namespace
+
+bool is_job_status(const std::string& s) {
+  return s == job_status::pending || s == job_status::running || s == job_status::waiting ||
+         s == job_status::done || s == job_status::skipped || s == job_status::merged ||
+         s == job_status::out_of_credits || s == job_status::failed;
+}
+
+jobs_repo::jobs_repo(SQLite::Database& db)
+    : db_(db),
+      insert_(db,
+              "INSERT INTO jobs (instance_id, wa_message_id, event, contact_key, sender_jids, "
+              "payload, message_ts, not_before, created_at, updated_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      by_id_(db, select_where("WHERE j.id = ?")),
+      by_message_(db, select_where("WHERE j.instance_id = ? AND j.wa_message_id = ?")),
+      list_(db, select_where("WHERE j.id > ?1 AND (?2 IS NULL OR j.status = ?2) "
+                             "AND (?3 IS NULL OR j.instance_id = ?3) ORDER BY j.id LIMIT ?4")),
+      unfinished_(db, select_where((std::string("WHERE j.status IN ") + unfinished_statuses +
+                                    " AND j.id > ? ORDER BY j.id LIMIT ?")
+                                       .c_str())),
+      unfinished_contact_(db, select_where((std::string("WHERE j.instance_id = ? AND "
+                                                        "j.contact_key = ? AND j.status IN ") +
+                                            unfinished_statuses + " ORDER BY j.id")
+                                               .c_str())),
+      begin_attempt_(db,
+                     "UPDATE jobs SET attempts = attempts + 1, status = 'running', "
+                     "updated_at = ? WHERE id = ?"),
+      set_status_(db,
+                  "UPDATE jobs SET status = ?, last_error = coalesce(?, last_error), "
+                  "updated_at = ? WHERE id = ?"),
+      set_steps_(db, "UPDATE jobs SET steps = ?, updated_at = ? WHERE id = ?"),
+      defer_(db,
+             "UPDATE jobs SET status = 'waiting', not_before = ?, "
+             "last_error = coalesce(?, last_error), updated_at = ? WHERE id = ?"),
+      merged_(db,
+              "UPDATE jobs SET status = 'merged', merged_into = ?, updated_at = ? "
+              "WHERE id = ?") {}
+
+result<int64_t> jobs_repo::insert(const new_job& j) {
+  auto id = guarded("job insert", [&]() -> result<int64_t> {
+    statement_scope q(insert_);
+    int64_t now = time::now_ms();
+    q->bind(1, j.instance_id);
+    detail::bind_opt(*q, 2, j.wa_message_id);
+    q->bind(3, j.event);
+    q->bind(4, j.contact_key);
+    q->bind(5, j.sender_jids.empty() ? std::string("[]") : j.sender_jids);
+    q->bind(6, j.payload);
+    detail::bind_opt(*q, 7, j.message_ts);
+    detail::bind_opt(*q, 8, j.not_before);
+    q->bind(9, now);
+    q->bind(10, now);
+    q->exec();
+    return db_.getLastInsertRowid();
+  });
+  if (!id && id.err().code == errc::conflict)
+    return make_error(errc::conflict, "duplicate message " + j.wa_message_id.value_or("") +
+                                          " on instance " + std::to_string(j.instance_id));
+  return id;
+}
+
+result<job> jobs_repo::get(int64_t id) {
+  return guarded("job get", [&]() -> result<job> {
+    statement_scope q(by_id_);
+    q->bind(1, id);
+    if (!q->executeStep()) return detail::not_found("no job " + std::to_string(id));
+    return read_row(*q);
+  });
+}
+
+result<job> jobs_repo::find_by_message(int64_t instance_id, const std::string& wa_message_id) {
+  return guarded("job find", [&]() -> result<job> {
+    statement_scope q(by_message_);
+    q->bind(1, instance_id);
+    q->bind(2, wa_message_id);
+    if (!q->executeStep()) return detail::not_found("no job for message " + wa_message_id);
+    return read_row(*q);
+  });
+}
+
+result<std::vector<job>> jobs_repo::list(const job_filter& filter) {
+  return guarded("job list", [&]() -> result<std::vector<job>> {
+    statement_scope q(list_);
+    q->bind(1, filter.after_id);
+    detail::bind_opt(*q, 2, filter.status);
+    detail::bind_opt(*q, 3, filter.instance_id);
+    q->bind(4, filter.limit);
+    return read_all(*q);
+  });
+}
+
+result<std::vector<job>> jobs_repo::unfinished(int limit, int64_t after_id) {
+  return guarded("job unfinished", [&]() -> result<std::vector<job>> {
+    statement_scope q(unfinished_);
+    q->bind(1, after_id);
+    q->bind(2, limit);
+    return read_all(*q);
+  });
+}
+
+result<std::vector<job>> jobs_repo::unfinished_for_contact(int64_t instance_id,
+                                                           const std::string& contact_key) {
+  return guarded("job unfinished", [&]() -> result<std::vector<job>> {
+    statement_scope q(unfinished_contact_);
+    q->bind(1, instance_id);
+    q->bind(2, contact_key);
+    return read_all(*q);
+  });
+}
+
+status jobs_repo::update(SQLite::Statement& stmt, int64_t id) {
+  if (stmt.exec() == 0) return detail::not_found("no job " + std::to_string(id));
+  return ok_status();
+}
+
+status jobs_repo::begin_attempt(int64_t id) {
+  return guarded("job attempt", [&]() -> status {
+    statement_scope q(begin_attempt_);
+    q->bind(1, time::now_ms());
+    q->bind(2, id);
+    return update(*q, id);
+  });
+}
+
+status jobs_repo::set_status(int64_t id, const std::string& status_text,
+                             const std::optional<std::string>& last_error) {
+  if (!is_job_status(status_text))
+    return make_error(errc::invalid_argument, "unknown job status " + status_text);
+  return guarded("job status", [&]() -> status {
+    statement_scope q(set_status_);
+    q->bind(1, status_text);
+    detail::bind_opt(*q, 2, last_error);
+    q->bind(3, time::now_ms());
+    q->bind(4, id);
+    return update(*q, id);
+  });
+}
+
+status jobs_repo::set_steps(int64_t id, const std::string& steps_json) {
+  return guarded("job steps", [&]() -> status {
+    statement_scope q(set_steps_);
+    q->bind(1, steps_json);
+    q->bind(2, time::now_ms());
+    q->bind(3, id);
+    return update(*q, id);
+  });
+}
+
+status jobs_repo::defer(int64_t id, int64_t not_before,
+                        const std::optional<std::string>& last_error) {
+  return guarded("job defer", [&]() -> status {
+    statement_scope q(defer_);
+    q->bind(1, not_before);
+    detail::bind_opt(*q, 2, last_error);
+    q->bind(3, time::now_ms());
+    q->bind(4, id);
+    return update(*q, id);
+  });
+}
+
+status jobs_repo::mark_merged(int64_t id, int64_t into_id) {
+  return guarded("job merge", [&]() -> status {
+    statement_scope q(merged_);
+    q->bind(1, into_id);
+    q->bind(2, time::now_ms());
+    q->bind(3, id);
+    return update(*q, id);
+  });
+}
+
+}  // namespace aibud::storage

@@ -1,0 +1,76 @@
+// The jobs table: the durable inbox (ARCHITECTURE §3). A webhook's event becomes a job row
+// before it is answered; (instance_id, wa_message_id) is unique, so a repeated webhook
+// creates no second job.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "base/error.hpp"
+#include "storage/records.hpp"
+
+namespace aibud::storage {
+
+struct job_filter {
+  std::optional<std::string> status;
+  std::optional<int64_t> instance_id;
+  int limit = 100;
+  int64_t after_id = 0;  // pages by id: the next page starts after the last id seen
+};
+
+// True for the eight statuses of ARCHITECTURE §8.
+bool is_job_status(const std::string& status);
+
+class jobs_repo {
+ public:
+  explicit jobs_repo(SQLite::Database& db);
+
+  // Inserts a pending job and returns its id. Errors: conflict when (instance_id,
+  // wa_message_id) exists (a duplicate: see find_by_message for the original).
+  result<int64_t> insert(const new_job& job);
+
+  result<job> get(int64_t id);  // Errors: not_found
+  result<job> find_by_message(int64_t instance_id, const std::string& wa_message_id);
+
+  // Ascending id, `after_id` excluded, at most `limit`.
+  result<std::vector<job>> list(const job_filter& filter);
+  // The pending, running and waiting jobs (what start-up resumes), ascending id.
+  result<std::vector<job>> unfinished(int limit = 1000, int64_t after_id = 0);
+  // One contact's pending, running and waiting jobs in arrival order.
+  result<std::vector<job>> unfinished_for_contact(int64_t instance_id,
+                                                  const std::string& contact_key);
+
+  // Counts an attempt before a step runs (so a crash is a failed attempt) and marks the
+  // job running. Errors: not_found.
+  status begin_attempt(int64_t id);
+  // Errors: invalid_argument (unknown status), not_found.
+  status set_status(int64_t id, const std::string& status,
+                    const std::optional<std::string>& last_error = std::nullopt);
+  status set_steps(int64_t id, const std::string& steps_json);
+  // Marks the job waiting until `not_before` (ms UTC).
+  status defer(int64_t id, int64_t not_before,
+               const std::optional<std::string>& last_error = std::nullopt);
+  status mark_merged(int64_t id, int64_t into_id);
+
+ private:
+  status update(SQLite::Statement& stmt, int64_t id);
+
+  SQLite::Database& db_;
+  SQLite::Statement insert_;
+  SQLite::Statement by_id_;
+  SQLite::Statement by_message_;
+  SQLite::Statement list_;
+  SQLite::Statement unfinished_;
+  SQLite::Statement unfinished_contact_;
+  SQLite::Statement begin_attempt_;
+  SQLite::Statement set_status_;
+  SQLite::Statement set_steps_;
+  SQLite::Statement defer_;
+  SQLite::Statement merged_;
+};
+
+}  // namespace aibud::storage

@@ -1,0 +1,104 @@
+// Helpers shared by the repositories' .cpp files; not part of the storage API.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/error.hpp"
+#include "storage/sqlite_error.hpp"
+
+namespace aibud::storage::detail {
+
+// Resets a prepared statement when a call ends, however it ends: a statement left mid-step
+// keeps its read transaction open, which would pin the WAL and block checkpoints.
+class statement_scope {
+ public:
+  explicit statement_scope(SQLite::Statement& s) : s_(s) { s_.tryReset(); }
+  ~statement_scope() { s_.tryReset(); }
+  statement_scope(const statement_scope&) = delete;
+  statement_scope& operator=(const statement_scope&) = delete;
+  SQLite::Statement& operator*() { return s_; }
+  SQLite::Statement* operator->() { return &s_; }
+
+ private:
+  SQLite::Statement& s_;
+};
+
+// A SAVEPOINT that rolls back and releases unless released: atomic whether or not the
+// caller already holds a transaction (the storage writer's batch, or none for the CLI).
+// SQLiteCpp's own Savepoint does not release after a rollback, which would leave an
+// outermost savepoint's transaction open.
+class savepoint {
+ public:
+  savepoint(SQLite::Database& db, const char* name) : db_(db), name_(name) {
+    db_.exec(std::string("SAVEPOINT ") + name_);
+  }
+  ~savepoint() {
+    if (done_) return;
+    // Errors cannot leave a destructor; a failed rollback leaves SQLite to abort the
+    // transaction itself.
+    db_.tryExec(std::string("ROLLBACK TO ") + name_);
+    db_.tryExec(std::string("RELEASE ") + name_);
+  }
+  savepoint(const savepoint&) = delete;
+  savepoint& operator=(const savepoint&) = delete;
+  void release() {
+    db_.exec(std::string("RELEASE ") + name_);
+    done_ = true;
+  }
+
+ private:
+  SQLite::Database& db_;
+  const char* name_;
+  bool done_ = false;
+};
+
+// Runs `body` and turns what it throws into an error naming `what`.
+template <class Body>
+auto guarded(std::string_view what, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const SQLite::Exception& e) {
+    return to_error(e, what);
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, std::string(what) + ": " + e.what());
+  }
+}
+
+inline std::optional<int64_t> opt_int(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt64();
+}
+inline std::optional<std::string> opt_text(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+inline std::string text(const SQLite::Column& c) {
+  return c.isNull() ? std::string() : c.getString();
+}
+
+inline void bind_opt(SQLite::Statement& s, int index, const std::optional<int64_t>& v) {
+  if (v)
+    s.bind(index, *v);
+  else
+    s.bind(index);
+}
+inline void bind_opt(SQLite::Statement& s, int index, const std::optional<std::string>& v) {
+  if (v)
+    s.bind(index, *v);
+  else
+    s.bind(index);
+}
+
+inline error not_found(std::string what) {
+  return make_error(errc::not_found, std::move(what));
+}
+
+}  // namespace aibud::storage::detail

@@ -1,0 +1,318 @@
+#include "storage/writer.hpp"
+
+#include <sqlite3.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/audit_repo.hpp"
+#include "storage/contacts_repo.hpp"
+#include "storage/credit_ledger_repo.hpp"
+#include "storage/failed_jobs_repo.hpp"
+#include "storage/instances_repo.hpp"
+#include "storage/interactions_repo.hpp"
+#include "storage/jobs_repo.hpp"
+#include "storage/sent_messages_repo.hpp"
+#include "storage/sqlite_internal.hpp"
+#include "storage/tenants_repo.hpp"
+#include "storage/tokens_repo.hpp"
+#include "storage/usage_repo.hpp"
+
+namespace aibud::storage {
+
+// ---- write_context -------------------------------------------------------------------
+
+struct write_context::repos {
+  std::unique_ptr<audit_repo> audit;
+  std::unique_ptr<contact_aliases_repo> aliases;
+  std::unique_ptr<contacts_repo> contacts;
+  std::unique_ptr<credit_ledger_repo> ledger;
+  std::unique_ptr<failed_jobs_repo> failed_jobs;
+  std::unique_ptr<instances_repo> instances;
+  std::unique_ptr<interactions_repo> interactions;
+  std::unique_ptr<jobs_repo> jobs;
+  std::unique_ptr<sent_messages_repo> sent_messages;
+  std::unique_ptr<tenants_repo> tenants;
+  std::unique_ptr<tokens_repo> tokens;
+  std::unique_ptr<usage_repo> usage;
+};
+
+namespace {
+template <class Repo>
+Repo& lazy(std::unique_ptr<Repo>& slot, SQLite::Database& db) {
+  if (!slot) slot = std::make_unique<Repo>(db);
+  return *slot;
+}
+}  // namespace
+
+write_context::write_context(SQLite::Database& db) : db_(db), repos_(std::make_unique<repos>()) {}
+write_context::~write_context() = default;
+
+audit_repo& write_context::audit() {
+  return lazy(repos_->audit, db_);
+}
+contact_aliases_repo& write_context::aliases() {
+  return lazy(repos_->aliases, db_);
+}
+contacts_repo& write_context::contacts() {
+  return lazy(repos_->contacts, db_);
+}
+credit_ledger_repo& write_context::ledger() {
+  return lazy(repos_->ledger, db_);
+}
+failed_jobs_repo& write_context::failed_jobs() {
+  return lazy(repos_->failed_jobs, db_);
+}
+instances_repo& write_context::instances() {
+  return lazy(repos_->instances, db_);
+}
+interactions_repo& write_context::interactions() {
+  return lazy(repos_->interactions, db_);
+}
+jobs_repo& write_context::jobs() {
+  return lazy(repos_->jobs, db_);
+}
+sent_messages_repo& write_context::sent_messages() {
+  return lazy(repos_->sent_messages, db_);
+}
+tenants_repo& write_context::tenants() {
+  return lazy(repos_->tenants, db_);
+}
+tokens_repo& write_context::tokens() {
+  return lazy(repos_->tokens, db_);
+}
+usage_repo& write_context::usage() {
+  return lazy(repos_->usage, db_);
+}
+
+// ---- writer --------------------------------------------------------------------------
+
+struct writer::impl {
+  struct pending {
+    write_fn write;
+    done_fn done;
+  };
+
+  // Constant after construction.
+  writer_options options;
+  std::unique_ptr<SQLite::Database> write_db;
+  std::unique_ptr<SQLite::Database> checkpoint_db;
+
+  // Protected by mutex.
+  std::mutex mutex;
+  std::condition_variable wake_writer;
+  std::deque<pending> queue;
+  bool stopping = false;
+
+  // Protected by checkpoint_mutex.
+  std::mutex checkpoint_mutex;
+  std::condition_variable wake_checkpointer;
+  bool checkpoint_wanted = false;
+  bool checkpointer_stopping = false;
+
+  std::atomic<uint64_t> writes{0};
+  std::atomic<uint64_t> failed{0};
+  std::atomic<uint64_t> transactions{0};
+  std::atomic<uint64_t> rejected{0};
+  std::atomic<uint64_t> checkpoints{0};
+
+  // Owned by the writer thread.
+  std::unique_ptr<write_context> context;
+
+  std::thread writer_thread;
+  std::thread checkpoint_thread;
+  std::once_flag stopped;
+
+  void run_writer();
+  void run_checkpointer();
+  void commit_batch(std::vector<pending>& batch);
+  status run_one(const write_fn& write);
+  void nudge_checkpointer();
+};
+
+namespace {
+
+// Called by SQLite after each commit on the write connection with the WAL's size in pages.
+int on_wal_commit(void* arg, sqlite3*, const char*, int pages) {
+  auto* self = static_cast<writer::impl*>(arg);
+  if (pages >= self->options.checkpoint_wal_pages) self->nudge_checkpointer();
+  return SQLITE_OK;
+}
+
+}  // namespace
+
+void writer::impl::nudge_checkpointer() {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mutex);
+    checkpoint_wanted = true;
+  }
+  wake_checkpointer.notify_one();
+}
+
+status writer::impl::run_one(const write_fn& write) {
+  return detail::guarded("write", [&]() -> status {
+    detail::savepoint sp(*write_db, "write");
+    status s = write(*context);
+    if (s) sp.release();
+    return s;
+  });
+}
+
+void writer::impl::commit_batch(std::vector<pending>& batch) {
+  std::vector<status> results;
+  results.reserve(batch.size());
+  status outcome = detail::guarded("begin", [&]() -> status {
+    write_db->exec("BEGIN IMMEDIATE");
+    return ok_status();
+  });
+  if (outcome) {
+    for (pending& p : batch) {
+      results.push_back(run_one(p.write));
+      // Some errors (disk full, I/O) make SQLite roll the whole transaction back: the
+      // writes before this one are lost too, and none of the batch may be reported done.
+      if (sqlite3_get_autocommit(write_db->getHandle()) != 0) {
+        outcome =
+            make_error(errc::unavailable,
+                       "batch rolled back: " + (results.back() ? std::string("transaction ended")
+                                                               : results.back().err().message));
+        break;
+      }
+    }
+  }
+  if (outcome) {
+    outcome = detail::guarded("commit", [&]() -> status {
+      write_db->exec("COMMIT");
+      return ok_status();
+    });
+    if (!outcome) write_db->tryExec("ROLLBACK");  // SQLite may have rolled back already
+  }
+  if (!outcome) results.assign(batch.size(), outcome);
+  ++transactions;
+  writes += batch.size();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!results[i]) ++failed;
+    if (!batch[i].done) continue;
+    // A throwing callback must not take the writer down with every later write.
+    try {
+      batch[i].done(results[i]);
+    } catch (...) {
+    }
+  }
+}
+
+void writer::impl::run_writer() {
+  context = std::make_unique<write_context>(*write_db);
+  std::vector<pending> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      wake_writer.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) break;  // stopping and drained
+      // Everything that queued up while the last batch committed goes into this one.
+      std::size_t n = std::min(queue.size(), options.max_batch);
+      batch.clear();
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    commit_batch(batch);
+  }
+  context.reset();
+}
+
+void writer::impl::run_checkpointer() {
+  std::unique_lock<std::mutex> lock(checkpoint_mutex);
+  for (;;) {
+    wake_checkpointer.wait_for(lock, options.checkpoint_interval,
+                               [&] { return checkpoint_wanted || checkpointer_stopping; });
+    bool last = checkpointer_stopping;
+    checkpoint_wanted = false;
+    lock.unlock();
+    // PASSIVE never waits for readers or the writer: it copies what it can.
+    int rc = sqlite3_wal_checkpoint_v2(checkpoint_db->getHandle(), nullptr,
+                                       SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc == SQLITE_OK) ++checkpoints;
+    lock.lock();
+    if (last) break;
+  }
+}
+
+result<std::unique_ptr<writer>> writer::start(const writer_options& options) {
+  db_options db = options.db;
+  db.read_only = false;
+  auto write_db = open_database(db);
+  if (!write_db) return write_db.err();
+  auto checkpoint_db = open_database(db);
+  if (!checkpoint_db) return checkpoint_db.err();
+  auto state = std::make_unique<impl>();
+  state->options = options;
+  if (state->options.max_batch == 0) state->options.max_batch = 1;
+  state->write_db = std::move(*write_db);
+  state->checkpoint_db = std::move(*checkpoint_db);
+  status configured = detail::guarded("writer setup", [&]() -> status {
+    state->write_db->exec("PRAGMA wal_autocheckpoint=0");
+    return ok_status();
+  });
+  if (!configured) return configured.err();
+  // Replaces SQLite's automatic checkpoint hook (already off) with a nudge.
+  sqlite3_wal_hook(state->write_db->getHandle(), &on_wal_commit, state.get());
+  impl* raw = state.get();
+  raw->writer_thread = std::thread([raw] { raw->run_writer(); });
+  raw->checkpoint_thread = std::thread([raw] { raw->run_checkpointer(); });
+  return std::unique_ptr<writer>(new writer(std::move(state)));
+}
+
+writer::writer(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
+
+writer::~writer() {
+  stop();
+}
+
+bool writer::try_submit(write_fn write, done_fn done) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (impl_->stopping || impl_->queue.size() >= impl_->options.queue_capacity) {
+      ++impl_->rejected;
+      return false;
+    }
+    impl_->queue.push_back({std::move(write), std::move(done)});
+  }
+  impl_->wake_writer.notify_one();
+  return true;
+}
+
+void writer::stop() {
+  std::call_once(impl_->stopped, [this] {
+    {
+      std::lock_guard<std::mutex> lock(impl_->mutex);
+      impl_->stopping = true;
+    }
+    impl_->wake_writer.notify_one();
+    impl_->writer_thread.join();
+    {
+      std::lock_guard<std::mutex> lock(impl_->checkpoint_mutex);
+      impl_->checkpointer_stopping = true;
+    }
+    impl_->wake_checkpointer.notify_one();
+    impl_->checkpoint_thread.join();
+  });
+}
+
+writer_stats writer::stats() const {
+  writer_stats s;
+  s.writes = impl_->writes.load();
+  s.failed = impl_->failed.load();
+  s.transactions = impl_->transactions.load();
+  s.rejected = impl_->rejected.load();
+  s.checkpoints = impl_->checkpoints.load();
+  return s;
+}
+
+}  // namespace aibud::storage

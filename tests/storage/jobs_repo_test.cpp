@@ -1,0 +1,146 @@
+#include <doctest/doctest.h>
+
+#include "storage/instances_repo.hpp"
+#include "storage/jobs_repo.hpp"
+#include "storage/tenants_repo.hpp"
+#include "tests/storage/storage_fixture.hpp"
+
+using namespace aibud;
+using aibud::testing::storage_fixture;
+
+namespace {
+
+int64_t make_instance(SQLite::Database& db, const std::string& name) {
+  storage::tenants_repo tenants(db);
+  auto t = tenants.find("acme");
+  if (!t.ok()) t = tenants.create("acme", "standard", 0, 1, "en");
+  REQUIRE(t.ok());
+  storage::instances_repo instances(db);
+  auto i = instances.create(name, t->id, "sandbox", "", "", "s");
+  REQUIRE(i.ok());
+  return i->id;
+}
+
+storage::new_job message(int64_t instance_id, const std::string& id,
+                         const std::string& contact = "5511999990000@s.whatsapp.net") {
+  storage::new_job j;
+  j.instance_id = instance_id;
+  j.wa_message_id = id;
+  j.event = "messages.upsert";
+  j.contact_key = contact;
+  j.sender_jids = "[\"" + contact + "\"]";
+  j.payload = R"({"event":"messages.upsert"})";
+  j.message_ts = 1795600231000;
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("an inserted job reads back pending with its payload after a reopen") {
+  storage_fixture f;
+  int64_t inst = make_instance(f.db(), "sales");
+  int64_t id = 0;
+  {
+    storage::jobs_repo jobs(f.db());
+    auto inserted = jobs.insert(message(inst, "M1"));
+    REQUIRE(inserted.ok());
+    id = *inserted;
+  }
+  f.reopen();
+  storage::jobs_repo jobs(f.db());
+  auto j = jobs.get(id);
+  REQUIRE(j.ok());
+  CHECK(j->status == "pending");
+  CHECK(j->instance_name == "sales");
+  CHECK(j->wa_message_id == "M1");
+  CHECK(j->payload == R"({"event":"messages.upsert"})");
+  CHECK(j->attempts == 0);
+  CHECK(j->steps == "{}");
+  CHECK(j->message_ts == 1795600231000);
+}
+
+TEST_CASE("a repeated message id on one instance is a conflict and creates no job") {
+  storage_fixture f;
+  int64_t sales = make_instance(f.db(), "sales");
+  int64_t support = make_instance(f.db(), "support");
+  storage::jobs_repo jobs(f.db());
+  auto first = jobs.insert(message(sales, "M1"));
+  REQUIRE(first.ok());
+  auto again = jobs.insert(message(sales, "M1"));
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.err().code == errc::conflict);
+  CHECK(jobs.find_by_message(sales, "M1")->id == *first);
+  // The same id on another instance is another message.
+  CHECK(jobs.insert(message(support, "M1")).ok());
+  CHECK(jobs.list({})->size() == 2);
+}
+
+TEST_CASE("jobs list filters by status and instance and pages by id") {
+  storage_fixture f;
+  int64_t sales = make_instance(f.db(), "sales");
+  int64_t support = make_instance(f.db(), "support");
+  storage::jobs_repo jobs(f.db());
+  int64_t a = *jobs.insert(message(sales, "A"));
+  int64_t b = *jobs.insert(message(sales, "B"));
+  int64_t c = *jobs.insert(message(support, "C"));
+  REQUIRE(jobs.set_status(b, "done").ok());
+
+  storage::job_filter by_status;
+  by_status.status = "pending";
+  auto pending = jobs.list(by_status);
+  REQUIRE(pending->size() == 2);
+  CHECK((*pending)[0].id == a);
+  CHECK((*pending)[1].id == c);
+
+  storage::job_filter by_instance;
+  by_instance.instance_id = sales;
+  CHECK(jobs.list(by_instance)->size() == 2);
+
+  storage::job_filter page;
+  page.limit = 1;
+  page.after_id = a;
+  auto second = jobs.list(page);
+  REQUIRE(second->size() == 1);
+  CHECK((*second)[0].id == b);
+}
+
+TEST_CASE("attempts are counted and statuses, steps and deferrals are saved") {
+  storage_fixture f;
+  int64_t inst = make_instance(f.db(), "sales");
+  storage::jobs_repo jobs(f.db());
+  int64_t id = *jobs.insert(message(inst, "M1"));
+  REQUIRE(jobs.begin_attempt(id).ok());
+  REQUIRE(jobs.begin_attempt(id).ok());
+  auto j = jobs.get(id);
+  CHECK(j->attempts == 2);
+  CHECK(j->status == "running");
+  REQUIRE(jobs.set_steps(id, R"({"context":{"done":true}})").ok());
+  REQUIRE(jobs.defer(id, 1795600300000, std::string("429 from gemini")).ok());
+  j = jobs.get(id);
+  CHECK(j->status == "waiting");
+  CHECK(j->not_before == 1795600300000);
+  CHECK(j->last_error == "429 from gemini");
+  CHECK(j->steps == R"({"context":{"done":true}})");
+  CHECK(jobs.set_status(id, "exploded").err().code == errc::invalid_argument);
+  CHECK(jobs.begin_attempt(999).err().code == errc::not_found);
+}
+
+TEST_CASE("unfinished jobs come back in arrival order, per contact too") {
+  storage_fixture f;
+  int64_t inst = make_instance(f.db(), "sales");
+  storage::jobs_repo jobs(f.db());
+  int64_t a = *jobs.insert(message(inst, "A", "x@s.whatsapp.net"));
+  int64_t b = *jobs.insert(message(inst, "B", "y@s.whatsapp.net"));
+  int64_t c = *jobs.insert(message(inst, "C", "x@s.whatsapp.net"));
+  int64_t d = *jobs.insert(message(inst, "D", "x@s.whatsapp.net"));
+  REQUIRE(jobs.set_status(a, "done").ok());
+  REQUIRE(jobs.mark_merged(d, c).ok());
+  auto all = jobs.unfinished();
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0].id == b);
+  CHECK((*all)[1].id == c);
+  auto x = jobs.unfinished_for_contact(inst, "x@s.whatsapp.net");
+  REQUIRE(x->size() == 1);
+  CHECK((*x)[0].id == c);
+  CHECK(jobs.get(d)->merged_into == c);
+}

@@ -1,0 +1,101 @@
+#include <SQLiteCpp/Database.h>
+#include <doctest/doctest.h>
+
+#include "storage/database.hpp"
+#include "storage/migrations.hpp"
+#include "tests/storage/storage_fixture.hpp"
+
+using namespace aibud;
+using aibud::testing::dump_schema;
+using aibud::testing::temp_dir;
+
+namespace {
+
+std::unique_ptr<SQLite::Database> open_raw(const std::string& path) {
+  storage::db_options options;
+  options.path = path;
+  auto db = storage::open_database(options);
+  REQUIRE(db.ok());
+  return std::move(*db);
+}
+
+std::vector<storage::migration> small_list() {
+  return {
+      {1, "things", "CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT)", "DROP TABLE things"},
+      {2, "things_name", "CREATE INDEX things_name ON things (name)", "DROP INDEX things_name"},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("migrating up, down to 0 and up again leaves the same schema") {
+  temp_dir dir;
+  auto db = open_raw(dir.file("a.db"));
+  auto up = storage::migrate_up(*db);
+  REQUIRE(up.ok());
+  CHECK(*up == storage::latest_version());
+  std::string first = dump_schema(*db);
+  CHECK(first.find("table jobs:") != std::string::npos);
+  CHECK(first.find("index jobs_status_not_before:") != std::string::npos);
+
+  auto down = storage::migrate_down(*db, 0);
+  REQUIRE(down.ok());
+  CHECK(*down == 0);
+  CHECK(dump_schema(*db).find("table tenants:") == std::string::npos);
+
+  REQUIRE(storage::migrate_up(*db).ok());
+  CHECK(dump_schema(*db) == first);
+}
+
+TEST_CASE("migration status lists applied and pending versions") {
+  temp_dir dir;
+  auto db = open_raw(dir.file("a.db"));
+  REQUIRE(storage::migrate_up(*db, 1).ok());
+  auto st = storage::migration_status(*db);
+  REQUIRE(st.ok());
+  CHECK(st->current == 1);
+  CHECK(st->latest == storage::latest_version());
+  REQUIRE(st->applied.size() == 1);
+  CHECK(st->applied[0].version == 1);
+  CHECK(st->applied[0].applied_at > 0);
+  REQUIRE(st->pending.size() == static_cast<std::size_t>(storage::latest_version() - 1));
+  CHECK(st->pending[0].version == 2);
+}
+
+TEST_CASE("a failing migration leaves the schema at the version before it") {
+  temp_dir dir;
+  auto db = open_raw(dir.file("a.db"));
+  auto list = small_list();
+  // The broken migration's first statement succeeds; the rollback must undo it too.
+  list.push_back({3, "broken", "CREATE TABLE half_done (x); CREATE TABLE things (dup)", ""});
+  auto up = storage::migrate_up(*db, -1, list);
+  REQUIRE_FALSE(up.ok());
+  CHECK(up.err().message.find("migration 3 (broken)") != std::string::npos);
+  auto version = storage::current_version(*db);
+  REQUIRE(version.ok());
+  CHECK(*version == 2);
+  CHECK_FALSE(db->tableExists("half_done"));
+  CHECK(db->tableExists("things"));
+}
+
+TEST_CASE("migrating down stops at the version asked for") {
+  temp_dir dir;
+  auto db = open_raw(dir.file("a.db"));
+  REQUIRE(storage::migrate_up(*db, -1, small_list()).ok());
+  auto down = storage::migrate_down(*db, 1, small_list());
+  REQUIRE(down.ok());
+  CHECK(*down == 1);
+  CHECK(db->tableExists("things"));
+  CHECK(dump_schema(*db).find("things_name") == std::string::npos);
+}
+
+TEST_CASE("migrating to a version that does not exist is an invalid argument") {
+  temp_dir dir;
+  auto db = open_raw(dir.file("a.db"));
+  auto up = storage::migrate_up(*db, storage::latest_version() + 1);
+  REQUIRE_FALSE(up.ok());
+  CHECK(up.err().code == errc::invalid_argument);
+  auto down = storage::migrate_down(*db, -1);
+  REQUIRE_FALSE(down.ok());
+  CHECK(down.err().code == errc::invalid_argument);
+}

@@ -1,0 +1,245 @@
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/audit_repo.hpp"
+#include "storage/database.hpp"
+#include "storage/tenants_repo.hpp"
+#include "storage/writer.hpp"
+#include "tests/storage/storage_fixture.hpp"
+#include "tests/support/process.hpp"
+
+using namespace aibud;
+using aibud::testing::storage_fixture;
+using aibud::testing::wait_until;
+
+namespace {
+
+storage::writer_options options_for(const std::string& path) {
+  storage::writer_options options;
+  options.db.path = path;
+  options.db.sync = "NORMAL";
+  return options;
+}
+
+std::unique_ptr<storage::writer> start_writer(const storage::writer_options& options) {
+  auto w = storage::writer::start(options);
+  REQUIRE_MESSAGE(w.ok(), (w.ok() ? "" : w.err().message));
+  return std::move(*w);
+}
+
+// A write that holds the writer thread until released, so that what is submitted meanwhile
+// is known to be queued together.
+struct gate {
+  std::promise<void> open;
+  std::shared_future<void> opened = open.get_future().share();
+  std::atomic<bool> entered{false};
+  std::atomic<bool> released{false};
+
+  // Also on destruction, so a failed check cannot leave the writer blocked in stop().
+  ~gate() { release(); }
+  void release() {
+    if (!released.exchange(true)) open.set_value();
+  }
+
+  storage::write_fn write() {
+    return [this](storage::write_context&) {
+      entered = true;
+      opened.wait();
+      return ok_status();
+    };
+  }
+};
+
+int64_t count_rows(SQLite::Database& db, const char* table) {
+  return db.execAndGet(std::string("SELECT count(*) FROM ") + table).getInt64();
+}
+
+}  // namespace
+
+TEST_CASE("concurrent writes are committed and visible to another connection when called back") {
+  storage_fixture f;
+  auto writer = start_writer(options_for(f.path()));
+  storage::db_options reader_options;
+  reader_options.path = f.path();
+  reader_options.read_only = true;
+  auto reader = storage::open_ready(reader_options);
+  REQUIRE(reader.ok());
+  // Used only inside callbacks, which all run on the writer thread one after another.
+  SQLite::Statement visible(**reader, "SELECT count(*) FROM audit_log WHERE id = ?");
+
+  constexpr int threads = 8;
+  constexpr int per_thread = 100;
+  std::atomic<int> called{0};
+  std::atomic<int> seen{0};
+  std::atomic<int> submitted{0};
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < threads; ++t) {
+    submitters.emplace_back([&, t] {
+      for (int n = 0; n < per_thread; ++n) {
+        auto id = std::make_shared<int64_t>(0);
+        bool accepted = writer->try_submit(
+            [id, t, n](storage::write_context& ctx) -> status {
+              auto appended = ctx.audit().append("test", "write", std::to_string(t * 1000 + n));
+              if (!appended) return appended.err();
+              *id = *appended;
+              return ok_status();
+            },
+            [&, id](const status& s) {
+              ++called;
+              if (!s) return;
+              visible.reset();
+              visible.bind(1, *id);
+              if (visible.executeStep() && visible.getColumn(0).getInt64() == 1) ++seen;
+            });
+        if (accepted) ++submitted;
+      }
+    });
+  }
+  for (auto& t : submitters) t.join();
+  REQUIRE(wait_until([&] { return called.load() == submitted.load(); }));
+  writer->stop();
+  CHECK(submitted.load() == threads * per_thread);
+  CHECK(seen.load() == threads * per_thread);
+  CHECK(count_rows(f.db(), "audit_log") == threads * per_thread);
+  auto stats = writer->stats();
+  CHECK(stats.writes == threads * per_thread);
+  CHECK(stats.failed == 0);
+}
+
+TEST_CASE("writes queued behind a running batch are committed together") {
+  storage_fixture f;
+  auto writer = start_writer(options_for(f.path()));
+  gate g;
+  REQUIRE(writer->try_submit(g.write()));
+  REQUIRE(wait_until([&] { return g.entered.load(); }));
+  std::atomic<int> done{0};
+  for (int n = 0; n < 50; ++n) {
+    REQUIRE(writer->try_submit(
+        [n](storage::write_context& ctx) -> status {
+          auto a = ctx.audit().append("test", "batched", std::to_string(n));
+          if (!a) return a.err();
+          return ok_status();
+        },
+        [&](const status& s) {
+          if (s) ++done;
+        }));
+  }
+  g.release();
+  writer->stop();
+  CHECK(done.load() == 50);
+  CHECK(count_rows(f.db(), "audit_log") == 50);
+  // The gate's transaction and one for the fifty queued behind it.
+  CHECK(writer->stats().transactions == 2);
+}
+
+TEST_CASE("a failing write rolls back alone and its neighbours commit") {
+  storage_fixture f;
+  {
+    storage::tenants_repo tenants(f.db());
+    REQUIRE(tenants.create("taken", "standard", 0, 1, "en").ok());
+  }
+  auto writer = start_writer(options_for(f.path()));
+  gate g;
+  REQUIRE(writer->try_submit(g.write()));
+  REQUIRE(wait_until([&] { return g.entered.load(); }));
+  std::vector<status> results(3, ok_status());
+  std::mutex results_mutex;
+  auto record = [&](int i) {
+    return [&, i](const status& s) {
+      std::lock_guard<std::mutex> lock(results_mutex);
+      results[i] = s;
+    };
+  };
+  auto create = [](std::string first, std::string second) {
+    return [first, second](storage::write_context& ctx) -> status {
+      auto a = ctx.tenants().create(first, "standard", 0, 1, "en");
+      if (!a) return a.err();
+      auto b = ctx.tenants().create(second, "standard", 0, 1, "en");
+      if (!b) return b.err();
+      return ok_status();
+    };
+  };
+  REQUIRE(writer->try_submit(create("a1", "a2"), record(0)));
+  // Its first insert succeeds, its second conflicts: the first must be undone too.
+  REQUIRE(writer->try_submit(create("b1", "taken"), record(1)));
+  REQUIRE(writer->try_submit(create("c1", "c2"), record(2)));
+  g.release();
+  writer->stop();
+  CHECK(results[0].ok());
+  REQUIRE_FALSE(results[1].ok());
+  CHECK(results[1].err().code == errc::conflict);
+  CHECK(results[2].ok());
+  storage::tenants_repo tenants(f.db());
+  CHECK(tenants.find("a2").ok());
+  CHECK(tenants.find("c2").ok());
+  CHECK(tenants.find("b1").err().code == errc::not_found);
+  CHECK(writer->stats().failed == 1);
+}
+
+TEST_CASE("a full queue rejects writes instead of growing") {
+  storage_fixture f;
+  auto options = options_for(f.path());
+  options.queue_capacity = 4;
+  auto writer = start_writer(options);
+  gate g;
+  REQUIRE(writer->try_submit(g.write()));
+  REQUIRE(wait_until([&] { return g.entered.load(); }));
+  std::atomic<int> done{0};
+  auto count = [&](const status&) { ++done; };
+  auto noop = [](storage::write_context&) { return ok_status(); };
+  for (int n = 0; n < 4; ++n) CHECK(writer->try_submit(noop, count));
+  CHECK_FALSE(writer->try_submit(noop, count));
+  CHECK(writer->stats().rejected == 1);
+  g.release();
+  writer->stop();
+  CHECK(done.load() == 4);
+  CHECK_FALSE(writer->try_submit(noop, count));
+}
+
+TEST_CASE("stopping commits every queued write before returning") {
+  storage_fixture f;
+  auto writer = start_writer(options_for(f.path()));
+  std::atomic<int> done{0};
+  for (int n = 0; n < 300; ++n) {
+    REQUIRE(writer->try_submit(
+        [n](storage::write_context& ctx) -> status {
+          auto a = ctx.audit().append("test", "drain", std::to_string(n));
+          if (!a) return a.err();
+          return ok_status();
+        },
+        [&](const status& s) {
+          if (s) ++done;
+        }));
+  }
+  writer->stop();
+  CHECK(done.load() == 300);
+  CHECK(count_rows(f.db(), "audit_log") == 300);
+}
+
+TEST_CASE("the WAL is checkpointed off the commit path once it grows") {
+  storage_fixture f;
+  auto options = options_for(f.path());
+  options.checkpoint_wal_pages = 1;
+  options.checkpoint_interval = std::chrono::milliseconds(60000);
+  auto writer = start_writer(options);
+  std::atomic<int> done{0};
+  REQUIRE(writer->try_submit(
+      [](storage::write_context& ctx) -> status {
+        auto a = ctx.audit().append("test", "grow", "x");
+        if (!a) return a.err();
+        return ok_status();
+      },
+      [&](const status&) { ++done; }));
+  // With a one-minute interval only the WAL-size nudge can run a checkpoint in time.
+  CHECK(wait_until([&] { return writer->stats().checkpoints > 0; }));
+  writer->stop();
+  CHECK(done.load() == 1);
+}
