@@ -14,5 +14,6 @@ void add_tenant_commands(CLI::App& app, context& ctx);
 void add_instance_commands(CLI::App& app, context& ctx);
 void add_token_commands(CLI::App& app, context& ctx);
 void add_demo_command(CLI::App& app, context& ctx);
+void add_serve_command(CLI::App& app, context& ctx);
 
 }  // namespace aibud::cli

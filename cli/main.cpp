@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   add_instance_commands(app, ctx);
   add_token_commands(app, ctx);
   add_demo_command(app, ctx);
+  add_serve_command(app, ctx);
 
   try {
     app.parse(argc, argv);

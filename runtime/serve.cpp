@@ -1,0 +1,150 @@
+#include "runtime/serve.hpp"
+
+#include <cstdlib>
+#include <sstream>
+
+#include <SQLiteCpp/Database.h>
+
+#include "adapters/http/router.hpp"
+#include "adapters/http/server.hpp"
+#include "adapters/http/webhook_handler.hpp"
+#include "base/log.hpp"
+#include "runtime/db_lock.hpp"
+#include "runtime/intake.hpp"
+#include "runtime/secrets.hpp"
+#include "storage/database.hpp"
+#include "storage/writer.hpp"
+
+namespace aibud::runtime {
+namespace {
+
+storage::db_options db_options_of(const config::config& cfg) {
+  storage::db_options options;
+  options.path = cfg.db;
+  options.sync = cfg.storage.sync;
+  options.busy_timeout_ms = static_cast<int>(cfg.storage.busy_timeout.count());
+  return options;
+}
+
+http::server_options server_options_of(const config::config& cfg, const config::host_port& at) {
+  http::server_options options;
+  options.host = at.host;
+  options.port = at.port;
+  options.threads = static_cast<unsigned>(cfg.http.threads);
+  options.body_limit = static_cast<std::size_t>(cfg.http.body_limit);
+  options.header_timeout = cfg.http.header_timeout;
+  options.body_timeout = cfg.http.body_timeout;
+  options.max_connections = static_cast<std::size_t>(cfg.http.max_connections);
+  options.handle_signals = true;
+  return options;
+}
+
+std::string metrics_text(const http::webhook_counters& c, const storage::writer_stats& w) {
+  std::ostringstream out;
+  auto counter = [&](const char* name, const char* help, uint64_t value, const char* labels = "") {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n"
+        << name << labels << " " << value << "\n";
+  };
+  auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  out << "# HELP aibud_webhooks_total Webhooks answered, by outcome.\n"
+      << "# TYPE aibud_webhooks_total counter\n";
+  std::pair<const char*, uint64_t> outcomes[] = {
+      {"accepted", load(c.accepted)},
+      {"duplicate", load(c.duplicate)},
+      {"ignored_group", load(c.ignored_group)},
+      {"ignored_broadcast", load(c.ignored_broadcast)},
+      {"ignored_own_send", load(c.ignored_own_send)},
+      {"ignored_unsupported_event", load(c.ignored_unsupported_event)},
+      {"ignored_unsupported_message", load(c.ignored_unsupported_message)},
+      {"unauthorized", load(c.unauthorized)},
+      {"invalid", load(c.invalid)},
+      {"unknown_instance", load(c.unknown_instance)},
+      {"overloaded", load(c.overloaded)},
+      {"unavailable", load(c.unavailable)}};
+  for (const auto& [outcome, value] : outcomes)
+    out << "aibud_webhooks_total{outcome=\"" << outcome << "\"} " << value << "\n";
+  counter("aibud_storage_writes_total", "Writes run by the storage writer.", w.writes);
+  counter("aibud_storage_transactions_total", "Group commits by the storage writer.",
+          w.transactions);
+  counter("aibud_storage_rejected_total", "Writes refused because the queue was full.", w.rejected);
+  counter("aibud_storage_checkpoints_total", "WAL checkpoints run.", w.checkpoints);
+  return out.str();
+}
+
+// AIBUD_TEST_INTAKE_COMMIT=skip answers every event as accepted without storing it: the
+// ceiling the intake benchmark compares durable intake against. Never set in production.
+bool skip_commits() {
+  const char* value = std::getenv("AIBUD_TEST_INTAKE_COMMIT");
+  return value && std::string(value) == "skip";
+}
+
+}  // namespace
+
+status serve(const config::config& cfg) {
+  auto at = config::parse_host_port(cfg.listen);
+  if (!at) return at.err();
+  auto sealer = secrets::sealer::from_env();
+  if (!sealer) return sealer.err();
+
+  auto lock = db_lock::acquire(cfg.db);
+  if (!lock) return lock.err();
+  {
+    // The schema gate and the secrets check run before anything is served.
+    auto db = storage::open_ready(db_options_of(cfg));
+    if (!db) return db.err();
+    if (auto s = secrets::verify_instance_secrets(**db, *sealer); !s) return s;
+  }
+
+  storage::writer_options writer_options;
+  writer_options.db = db_options_of(cfg);
+  writer_options.queue_capacity = static_cast<std::size_t>(cfg.writer.queue_limit);
+  writer_options.max_batch = static_cast<std::size_t>(cfg.writer.max_batch);
+  auto writer = storage::writer::start(writer_options);
+  if (!writer) return writer.err();
+
+  intake inbox(**writer, *sealer);
+  http::webhook_counters counters;
+  http::intake_commit commit = inbox.commit_fn();
+  if (skip_commits()) {
+    log::warn("AIBUD_TEST_INTAKE_COMMIT=skip: events are acknowledged without being stored");
+    commit = [](int64_t, evolution::event, std::function<void(http::commit_result)> done) {
+      done({http::commit_result::outcome::accepted, 0});
+    };
+  }
+  http::webhook_handler webhooks(inbox.lookup_fn(), commit, counters);
+
+  http::router routes;
+  routes.get("/healthz", [](http::request, http::responder respond) {
+    respond(http::json_response(R"({"status":"ok"})"));
+  });
+  routes.get("/readyz", [](http::request, http::responder respond) {
+    respond(http::json_response(R"({"status":"ready"})"));
+  });
+  storage::writer& w = **writer;
+  routes.get("/metrics", [&counters, &w](http::request, http::responder respond) {
+    http::response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = metrics_text(counters, w.stats());
+    respond(std::move(r));
+  });
+  auto on_webhook = [&webhooks](http::request req, http::responder respond) {
+    webhooks(std::move(req), std::move(respond));
+  };
+  routes.post("/webhook/evolution/{instance}", on_webhook);
+  routes.post("/webhook/evolution/{instance}/{event}", on_webhook);
+
+  http::server server(server_options_of(cfg, *at), routes.as_handler());
+  if (auto s = server.start(); !s) {
+    (*writer)->stop();
+    return s;
+  }
+  log::info("listening",
+            {{"address", at->host + ":" + std::to_string(server.port())}, {"db", cfg.db}});
+  server.wait();
+  // Every in-flight request has been answered; what they queued is committed by stop().
+  (*writer)->stop();
+  log::info("stopped");
+  return ok_status();
+}
+
+}  // namespace aibud::runtime
