@@ -91,6 +91,8 @@ result<std::unique_ptr<SQLite::Database>> open_database(const db_options& option
         if (!options.read_only) db->exec("PRAGMA journal_mode=WAL");
         db->exec("PRAGMA synchronous=" + options.sync);
         db->exec("PRAGMA foreign_keys=ON");
+        // Re-sealed or deleted secrets must not linger in free pages of the file.
+        db->exec("PRAGMA secure_delete=ON");
         // Reading forces SQLite to open the file now, so a file that is not a
         // database fails here rather than in the first repository call.
         db->execAndGet("SELECT count(*) FROM sqlite_master");
