@@ -4,6 +4,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -113,8 +114,11 @@ struct writer::impl {
   // Protected by checkpoint_mutex.
   std::mutex checkpoint_mutex;
   std::condition_variable wake_checkpointer;
+  std::condition_variable checkpoint_passed;
   bool checkpoint_wanted = false;
   bool checkpointer_stopping = false;
+  uint64_t passes_requested = 0;  // catch-up passes the writer asked for
+  uint64_t passes_done = 0;       // of those, how many a finished pass covered
 
   std::atomic<uint64_t> writes{0};
   std::atomic<uint64_t> failed{0};
@@ -122,8 +126,11 @@ struct writer::impl {
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> checkpoints{0};
 
-  // Owned by the writer thread.
+  // Owned by the writer thread (the WAL hook runs on it, inside COMMIT).
   std::unique_ptr<write_context> context;
+  int wal_pages = 0;    // the WAL's size after the last commit
+  int nudged_at = 0;    // wal_pages when the checkpointer was last nudged
+  int catch_up_at = 0;  // wal_pages from which the next batch waits for a catch-up pass
 
   std::thread writer_thread;
   std::thread checkpoint_thread;
@@ -134,14 +141,27 @@ struct writer::impl {
   void commit_batch(std::vector<pending>& batch);
   status run_one(const write_fn& write);
   void nudge_checkpointer();
+  void catch_up_checkpoint();
+  int restart_pages() const { return 4 * options.checkpoint_wal_pages; }
+  int nudge_step() const { return std::max(1, options.checkpoint_wal_pages / 4); }
 };
 
 namespace {
 
 // Called by SQLite after each commit on the write connection with the WAL's size in pages.
+// Past checkpoint_wal_pages the checkpointer is nudged once per nudge_step() of growth, not
+// after every commit: each pass syncs the WAL and the database file, and passes back to back
+// would double the syncs the commits themselves need.
 int on_wal_commit(void* arg, sqlite3*, const char*, int pages) {
   auto* self = static_cast<writer::impl*>(arg);
-  if (pages >= self->options.checkpoint_wal_pages) self->nudge_checkpointer();
+  self->wal_pages = pages;
+  if (pages < self->nudged_at) self->nudged_at = 0;  // the WAL restarted
+  if (pages < self->restart_pages()) self->catch_up_at = self->restart_pages();
+  if (pages >= self->options.checkpoint_wal_pages &&
+      pages - self->nudged_at >= self->nudge_step()) {
+    self->nudged_at = pages;
+    self->nudge_checkpointer();
+  }
   return SQLITE_OK;
 }
 
@@ -153,6 +173,21 @@ void writer::impl::nudge_checkpointer() {
     checkpoint_wanted = true;
   }
   wake_checkpointer.notify_one();
+}
+
+// SQLite restarts the WAL from its start only when a write transaction begins with every frame
+// already checkpointed. Under sustained load the checkpointer never catches up with a writer
+// that keeps appending, so the WAL would grow without bound (hundreds of MB a minute) and the
+// checkpointer would run back to back. Past restart_pages() the writer therefore waits, once,
+// for a pass that starts after its last commit: that pass only copies what the previous
+// passes left, and the next BEGIN then restarts the WAL. If a reader's snapshot kept the pass
+// from finishing, the next wait comes only after another restart_pages() of growth.
+void writer::impl::catch_up_checkpoint() {
+  std::unique_lock<std::mutex> lock(checkpoint_mutex);
+  uint64_t mine = ++passes_requested;
+  checkpoint_wanted = true;
+  wake_checkpointer.notify_one();
+  checkpoint_passed.wait(lock, [&] { return passes_done >= mine; });
 }
 
 status writer::impl::run_one(const write_fn& write) {
@@ -222,6 +257,10 @@ void writer::impl::run_writer() {
         queue.pop_front();
       }
     }
+    if (wal_pages >= catch_up_at) {
+      catch_up_checkpoint();
+      catch_up_at = wal_pages + restart_pages();
+    }
     commit_batch(batch);
   }
   context.reset();
@@ -234,12 +273,15 @@ void writer::impl::run_checkpointer() {
                                [&] { return checkpoint_wanted || checkpointer_stopping; });
     bool last = checkpointer_stopping;
     checkpoint_wanted = false;
+    uint64_t covers = passes_requested;  // asked for before this pass starts
     lock.unlock();
     // PASSIVE never waits for readers or the writer: it copies what it can.
     int rc = sqlite3_wal_checkpoint_v2(checkpoint_db->getHandle(), nullptr,
                                        SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     if (rc == SQLITE_OK) ++checkpoints;
     lock.lock();
+    passes_done = covers;
+    checkpoint_passed.notify_all();
     if (last) break;
   }
 }
@@ -264,6 +306,7 @@ result<std::unique_ptr<writer>> writer::start(const writer_options& options) {
   // Replaces SQLite's automatic checkpoint hook (already off) with a nudge.
   sqlite3_wal_hook(state->write_db->getHandle(), &on_wal_commit, state.get());
   impl* raw = state.get();
+  raw->catch_up_at = raw->restart_pages();
   raw->writer_thread = std::thread([raw] { raw->run_writer(); });
   raw->checkpoint_thread = std::thread([raw] { raw->run_checkpointer(); });
   return std::unique_ptr<writer>(new writer(std::move(state)));
