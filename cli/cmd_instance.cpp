@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/crypto.hpp"
+#include "cli/api_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -107,12 +108,7 @@ void list(context& ctx, const std::string& tenant) {
   print_listing(ctx.json(), records, columns);
 }
 
-void show(context& ctx, const std::string& name) {
-  auto i = must(storage::instances_repo(ctx.db()).find_by_name(name));
-  print_record(ctx.json(), views::instance(i, ctx.cfg().public_base_url()));
-}
-
-void remove(context& ctx, const std::string& name) {
+void remove_directly(context& ctx, const std::string& name) {
   auto& db = ctx.db();
   storage::instances_repo instances(db);
   auto i = must(instances.find_by_name(name));
@@ -120,6 +116,19 @@ void remove(context& ctx, const std::string& name) {
     must(instances.remove(name));
     audit(db, "instance.delete", name, i.tenant_id);
   });
+}
+
+void show(context& ctx, const std::string& name) {
+  auto i = must(storage::instances_repo(ctx.db()).find_by_name(name));
+  print_record(ctx.json(), views::instance(i, ctx.cfg().public_base_url()));
+}
+
+void remove(context& ctx, const std::string& name) {
+  if (auto api = server_for(ctx)) {
+    must_call(*api, "DELETE", "/api/v1/instances/" + path_segment(name));
+  } else {
+    remove_directly(ctx, name);
+  }
   if (ctx.json())
     print_json({{"deleted", name}});
   else

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/time.hpp"
+#include "cli/api_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -60,15 +61,18 @@ struct update_args {
 };
 
 void update(context& ctx, const update_args& args) {
-  auto& db = ctx.db();
-  storage::tenants_repo tenants(db);
-  auto t = must(tenants.find(args.id));
   if (!args.plan && !args.credits && !args.language)
     fail(errc::usage, "tenant update: nothing to change (use --plan, --credits or --language)");
   json changes = json::object();
   if (args.plan) changes["plan"] = *args.plan;
   if (args.credits) changes["credits_limit"] = *args.credits;
   if (args.language) changes["language"] = *args.language;
+  if (auto api = server_for(ctx))
+    return print_record(
+        ctx.json(), must_call(*api, "PATCH", "/api/v1/tenants/" + path_segment(args.id), changes));
+  auto& db = ctx.db();
+  storage::tenants_repo tenants(db);
+  auto t = must(tenants.find(args.id));
   in_transaction(db, [&] {
     must(tenants.update(t.id, {args.plan, std::nullopt, args.language}));
     if (args.credits)
@@ -79,6 +83,10 @@ void update(context& ctx, const update_args& args) {
 }
 
 void grant(context& ctx, const std::string& id, int64_t credits) {
+  if (auto api = server_for(ctx))
+    return print_record(ctx.json(),
+                        must_call(*api, "POST", "/api/v1/tenants/" + path_segment(id) + "/grant",
+                                  json{{"credits", credits}}));
   auto& db = ctx.db();
   auto t = must(storage::tenants_repo(db).find(id));
   in_transaction(db, [&] {

@@ -15,5 +15,9 @@ void add_instance_commands(CLI::App& app, context& ctx);
 void add_token_commands(CLI::App& app, context& ctx);
 void add_demo_command(CLI::App& app, context& ctx);
 void add_serve_command(CLI::App& app, context& ctx);
+void add_jobs_commands(CLI::App& app, context& ctx);
+void add_dlq_commands(CLI::App& app, context& ctx);
+void add_contact_commands(CLI::App& app, context& ctx);
+void add_actors_command(CLI::App& app, context& ctx);
 
 }  // namespace aibud::cli

@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   add_token_commands(app, ctx);
   add_demo_command(app, ctx);
   add_serve_command(app, ctx);
+  add_jobs_commands(app, ctx);
+  add_dlq_commands(app, ctx);
+  add_contact_commands(app, ctx);
+  add_actors_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -114,7 +114,7 @@ void intake::lookup(const std::string& name, std::function<void(http::lookup_res
         }
         done(*answer);
       });
-  if (!queued) done(http::lookup_result{outcome::unavailable, {}});
+  if (!queued) done(http::lookup_result{outcome::overloaded, {}});
 }
 
 void intake::forget(const std::string& name) {

@@ -9,10 +9,14 @@
 #include "adapters/http/server.hpp"
 #include "adapters/http/webhook_handler.hpp"
 #include "base/log.hpp"
+#include "runtime/admin_api.hpp"
 #include "runtime/db_lock.hpp"
 #include "runtime/intake.hpp"
+#include "runtime/job_system.hpp"
 #include "runtime/secrets.hpp"
+#include "runtime/storage_control.hpp"
 #include "storage/database.hpp"
+#include "storage/reader.hpp"
 #include "storage/writer.hpp"
 
 namespace aibud::runtime {
@@ -103,6 +107,12 @@ status serve(const config::config& cfg) {
   if (!writer) return writer.err();
 
   intake inbox(**writer, *sealer);
+  job_system jobs(cfg, **writer, *sealer);  // docs/jobs.md; stopped before the writer
+  if (auto s = jobs.start(); !s) {
+    (*writer)->stop();
+    return s;
+  }
+  inbox.on_committed(jobs.committed_fn());
   http::webhook_counters counters;
   http::intake_commit commit = inbox.commit_fn();
   if (skip_commits()) {
@@ -113,7 +123,19 @@ status serve(const config::config& cfg) {
   }
   http::webhook_handler webhooks(inbox.lookup_fn(), commit, counters);
 
+  storage::reader_options reader_options;
+  reader_options.db = db_options_of(cfg);
+  auto reads = storage::reader::start(reader_options);
+  if (!reads) {
+    (*writer)->stop();
+    return reads.err();
+  }
+  // Until the actor tree owns tenant, contact and DLQ state, the admin API changes it
+  // through the storage writer.
+  storage_control control(**writer, [&inbox](const std::string& name) { inbox.forget(name); });
+
   http::router routes;
+  add_admin_routes(routes, **reads, control, {cfg.public_base_url(), cfg.takeover.pause});
   routes.get("/healthz", [](http::request, http::responder respond) {
     respond(http::json_response(R"({"status":"ok"})"));
   });
@@ -135,6 +157,7 @@ status serve(const config::config& cfg) {
 
   http::server server(server_options_of(cfg, *at), routes.as_handler());
   if (auto s = server.start(); !s) {
+    (*reads)->stop();
     (*writer)->stop();
     return s;
   }
@@ -142,6 +165,8 @@ status serve(const config::config& cfg) {
             {{"address", at->host + ":" + std::to_string(server.port())}, {"db", cfg.db}});
   server.wait();
   // Every in-flight request has been answered; what they queued is committed by stop().
+  jobs.stop();
+  (*reads)->stop();
   (*writer)->stop();
   log::info("stopped");
   return ok_status();

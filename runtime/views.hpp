@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/control.hpp"
 #include "storage/records.hpp"
 
 namespace aibud::views {
@@ -21,6 +22,22 @@ json instance(const storage::instance& i, const std::string& public_url);
 
 // id, role, tenant_id, created_at, last_used_at, revoked_at (never the token or its hash).
 json token(const storage::api_token& t);
+
+// id, instance, contact, status, attempts, created_at, updated_at, last_error, event,
+// not_before.
+json job(const storage::job& j);
+
+// id, job_id, instance, contact, error, attempts, failed_at.
+json dead_letter(const storage::dead_letter& d);
+// dead_letter plus the stored event (`payload`, without `apikey`) and `steps`.
+json dead_letter_detail(const storage::dead_letter& d);
+
+// id, instance, jid, name, status, status_before_handoff, paused, paused_until (null when
+// not paused or paused until resumed), last_activity_at, created_at, updated_at.
+json contact(const storage::contact& c, const std::string& instance_name);
+
+// path, kind, state, mailbox, job, restarts, last_activity.
+json actor(const runtime::actor_entry& a);
 
 // The URL Evolution posts an instance's events to.
 std::string webhook_url(const std::string& public_url, const std::string& instance_name);

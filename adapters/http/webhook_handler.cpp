@@ -87,6 +87,10 @@ void webhook_handler::on_instance(const request& req, const responder& respond,
     ++counters_.unknown_instance;
     return respond(json_error(404, "unknown_instance", "no instance with that name"));
   }
+  if (found.status == outcome::overloaded) {
+    ++counters_.overloaded;
+    return respond(retry_later("overloaded", "the inbox is full; retry shortly"));
+  }
   if (found.status != outcome::found) {
     ++counters_.unavailable;
     return respond(retry_later("unavailable", "the instance could not be looked up"));

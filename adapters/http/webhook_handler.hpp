@@ -25,9 +25,10 @@ struct webhook_instance {
 };
 
 // found: `instance` is set; not_found: the database (not a cache) has no such instance;
+// overloaded: the lookup could not be queued (the storage writer's queue is full);
 // unavailable: the answer is not known now (busy database, shutting down).
 struct lookup_result {
-  enum class outcome { found, not_found, unavailable } status = outcome::unavailable;
+  enum class outcome { found, not_found, overloaded, unavailable } status = outcome::unavailable;
   webhook_instance instance;
 };
 using instance_lookup =

@@ -1,0 +1,238 @@
+// contact:<slot> — one person's conversation (docs/jobs.md). The database is the queue: the
+// actor learns job ids from its instance (nudges) and from storage when it starts, and runs
+// them one at a time, lowest id first, through the job runner.
+//
+//   start ──load──▶ idle ──job──▶ running ──ran: finished/failed──▶ next job or idle
+//                                     │
+//                                     └─ran: deferred/waiting──▶ blocked ──wake/timer──▶ running
+//   idle ──idle_timeout──▶ asks its instance to passivate it ──stop──▶ gone
+#include <set>
+
+#include <caf/all.hpp>
+
+#include "actors/job_actors.hpp"
+#include "base/log.hpp"
+#include "base/time.hpp"
+#include "storage/jobs_repo.hpp"
+#include "storage/writer.hpp"
+
+namespace aibud::actors {
+namespace {
+
+// Effects whose answers come back as resume messages to the contact.
+class posted_effects final : public effects {
+ public:
+  posted_effects(std::shared_ptr<job_services> services, caf::weak_actor_ptr self)
+      : services_(std::move(services)), self_(std::move(self)) {}
+
+  void write(storage::write_fn fn, std::function<void(const status&)> done) override {
+    auto post = poster();
+    bool queued = services_->writer->try_submit(
+        std::move(fn), [post, done](const status& s) { post([done, s] { done(s); }); });
+    if (!queued)
+      post([done] { done(make_error(errc::unavailable, "storage writer queue is full")); });
+  }
+  void generate(ai::ai_request request, std::function<void(ai::ai_response)> done) override {
+    auto post = poster();
+    services_->provider->generate(std::move(request), [post, done](ai::ai_response r) {
+      post([done, r = std::move(r)]() mutable { done(std::move(r)); });
+    });
+  }
+  void send_text(const send_target& to, const std::string& text,
+                 std::function<void(send_result)> done) override {
+    auto post = poster();
+    if (!services_->send_text)
+      return post([done] { done({send_result::kind::rejected, "", "no Evolution client", {}}); });
+    services_->send_text(to, text, [post, done](send_result r) { post([done, r] { done(r); }); });
+  }
+  void find_sent(const send_target& to, const std::string& text, int64_t since_ms,
+                 std::function<void(send_result)> done) override {
+    auto post = poster();
+    if (!services_->find_sent)
+      return post([done] { done({send_result::kind::rejected, "", "no Evolution client", {}}); });
+    services_->find_sent(to, text, since_ms,
+                         [post, done](send_result r) { post([done, r] { done(r); }); });
+  }
+
+ private:
+  // Posts a continuation to the contact; dropped when it is gone or the system is stopping.
+  std::function<void(std::function<void()>)> poster() const {
+    return [services = services_, self = self_](std::function<void()> fn) {
+      if (services->stopping.load()) return;
+      auto strong = self.lock();
+      if (!strong) return;
+      caf::anon_send(caf::actor_cast<contact_actor>(strong), resume_atom::value,
+                     resume_fn{std::move(fn)});
+    };
+  }
+
+  std::shared_ptr<job_services> services_;
+  caf::weak_actor_ptr self_;
+};
+
+struct contact_state {
+  std::shared_ptr<job_services> services;
+  caf::actor instance;
+  tenant_actor tenant;
+  int64_t instance_id = 0;
+  uint64_t slot = 0;
+  std::vector<std::string> keys;
+
+  std::unique_ptr<posted_effects> fx;
+  std::unique_ptr<job_runner> runner;
+  std::set<int64_t> queue;         // unfinished jobs known to this contact
+  std::optional<int64_t> running;  // the job in the runner
+  bool blocked = false;            // the head job waits (deferred or for credits)
+  bool loaded = false;             // storage answered: no earlier job can be missing
+  uint64_t nudges = 0;             // job messages received from the instance
+  uint64_t idle_generation = 0;    // guards stale idle timers
+
+  static inline const char* name = "aibud.contact";
+};
+
+using self_ptr = contact_actor::stateful_pointer<contact_state>;
+
+void start_next(self_ptr self, bool woken = false);
+
+void schedule_idle(self_ptr self) {
+  auto& st = self->state;
+  const auto gen = ++st.idle_generation;
+  self->delayed_send(self, st.services->idle_timeout, tick_atom::value, gen);
+}
+
+void on_tick(self_ptr self, uint64_t gen) {
+  auto& st = self->state;
+  if (gen != st.idle_generation || st.running || !st.queue.empty()) return;
+  self->send(caf::actor_cast<instance_actor>(st.instance), idle_atom::value, st.slot, st.nudges);
+}
+
+void add_job(self_ptr self, int64_t id) {
+  self->state.queue.insert(id);
+  start_next(self);
+}
+
+void on_ran(self_ptr self, const run_result& r) {
+  auto& st = self->state;
+  const int64_t id = st.running.value_or(0);
+  st.running.reset();
+  if ((r.settled || r.alert_80 || r.alert_100) && st.tenant)
+    self->send(st.tenant, settle_atom::value, r.alert_80, r.alert_100);
+  switch (r.what) {
+    case run_result::kind::finished:
+    case run_result::kind::failed:
+      st.queue.erase(id);
+      break;
+    case run_result::kind::waiting_credits:
+      if (st.tenant) self->send(st.tenant, wait_atom::value, caf::actor_cast<caf::actor>(self));
+      [[fallthrough]];
+    case run_result::kind::deferred:
+    case run_result::kind::not_due:
+    case run_result::kind::retry_later: {
+      st.blocked = true;
+      const int64_t delay = std::max<int64_t>(1, r.not_before - time::now_ms());
+      self->delayed_send(self, std::chrono::milliseconds(delay), wake_atom::value);
+      break;
+    }
+  }
+  start_next(self);
+}
+
+void start_next(self_ptr self, bool woken) {
+  auto& st = self->state;
+  if (woken) st.blocked = false;
+  // A nudge can arrive before the load: running it first would overtake older jobs.
+  if (st.running || st.blocked || !st.loaded) return;
+  if (st.queue.empty()) return schedule_idle(self);
+  const int64_t id = *st.queue.begin();
+  st.running = id;
+  ++st.idle_generation;
+  caf::weak_actor_ptr weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  auto services = st.services;
+  st.runner->run(
+      id,
+      [weak, services](run_result r) {
+        // Called through a resume message (every effect answer is), so on this actor's thread.
+        if (services->stopping.load()) return;
+        if (auto strong = weak.lock())
+          caf::anon_send(caf::actor_cast<contact_actor>(strong), ran_atom::value, std::move(r));
+      },
+      woken);
+}
+
+// Reads the unfinished jobs stored under this contact's keys: a restarted contact's mailbox
+// was lost, the database was not.
+void load_jobs(self_ptr self) {
+  auto& st = self->state;
+  auto ids = std::make_shared<std::vector<int64_t>>();
+  auto keys = st.keys;
+  const int64_t instance_id = st.instance_id;
+  st.fx->write(
+      [ids, keys, instance_id](storage::write_context& w) -> status {
+        for (const auto& key : keys) {
+          auto jobs = w.jobs().unfinished_for_contact(instance_id, key);
+          if (!jobs) return jobs.err();
+          for (const auto& j : *jobs) ids->push_back(j.id);
+        }
+        return ok_status();
+      },
+      [self, ids](const status& s) {
+        if (!s) log::warn("contact could not load its jobs", {{"error", s.err().message}});
+        self->send(self, load_atom::value, *ids);
+      });
+}
+
+contact_actor::behavior_type contact_behavior(self_ptr self, std::shared_ptr<job_services> services,
+                                              caf::actor instance, tenant_actor tenant,
+                                              int64_t instance_id, uint64_t slot,
+                                              std::vector<std::string> keys) {
+  auto& st = self->state;
+  st.services = services;
+  st.instance = instance;
+  st.tenant = tenant;
+  st.instance_id = instance_id;
+  st.slot = slot;
+  st.keys = std::move(keys);
+  st.fx = std::make_unique<posted_effects>(services, caf::actor_cast<caf::weak_actor_ptr>(self));
+  st.runner = std::make_unique<job_runner>(*st.fx, services->settings);
+  self->set_exception_handler([self](std::exception_ptr& e) -> caf::error {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      log::error("contact crashed",
+                 {{"job", self->state.running.value_or(0)}, {"error", x.what()}});
+    } catch (...) {
+    }
+    if (self->state.running) return make_error(supervision_error::crashed_in_job);
+    return caf::exit_reason::unhandled_exception;
+  });
+  self->monitor(instance);
+  self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
+  load_jobs(self);
+  return {
+      [self](job_atom, int64_t id) {
+        ++self->state.nudges;
+        add_job(self, id);
+      },
+      [self](load_atom, const std::vector<int64_t>& ids) {
+        self->state.queue.insert(ids.begin(), ids.end());
+        self->state.loaded = true;
+        start_next(self);
+      },
+      [](resume_atom, const resume_fn& r) { r.fn(); },
+      [self](ran_atom, const run_result& r) { on_ran(self, r); },
+      [self](wake_atom) { start_next(self, true); },
+      [self](tick_atom, uint64_t gen) { on_tick(self, gen); },
+      [self](stop_atom) { self->quit(); },
+  };
+}
+
+}  // namespace
+
+contact_actor spawn_contact(caf::local_actor* parent, std::shared_ptr<job_services> services,
+                            caf::actor instance, tenant_actor tenant, int64_t instance_id,
+                            uint64_t slot, std::vector<std::string> keys) {
+  return parent->spawn(contact_behavior, std::move(services), std::move(instance),
+                       std::move(tenant), instance_id, slot, std::move(keys));
+}
+
+}  // namespace aibud::actors

@@ -1,0 +1,72 @@
+// The step journal of one job (docs/jobs.md): what each finished step saved in `jobs.steps`,
+// as a plain struct. A step whose member is empty has not finished; the runner resumes at the
+// first such step. parse() accepts every journal serialize() wrote, and `{}` (a new job).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.hpp"
+
+namespace aibud::actors {
+
+// context: who the job is for and what to do about it.
+struct context_step {
+  std::string decision;  // skip | record_only | reply
+  std::string reason;    // why not reply ("too_old", "paused", "business_message", ...)
+  int64_t contact_id = 0;
+  int64_t tenant_id = 0;
+  int64_t period_start = 0;  // the billing period the job was decided in
+  int64_t cost = 0;          // the most a reply may cost
+  std::string kind;          // text | image | business | other
+  std::string text;          // the inbound text (caption for images)
+  std::string jid;           // where replies go
+  nlohmann::json ai_inputs;  // the AI request's inputs (reply_agent's encoding)
+};
+
+// reserve: the credits held for (job, "reserve"), or why none were.
+struct reserve_step {
+  int64_t amount = 0;
+  bool insufficient = false;
+  bool grace = false;  // out of credits: the contact gets the free grace message
+};
+
+// ai: the model's answer.
+struct ai_step {
+  std::string text;    // what to send
+  std::string intent;  // the structured intent, "" when none
+  std::string status;  // the contact's status after this message ("" = unchanged)
+  std::string model;
+  int64_t tokens_in = 0;
+  int64_t tokens_out = 0;
+};
+
+// act: the intent is saved before the send; the result (Evolution's key.id) after it.
+struct act_step {
+  std::string hash;  // sha256 hex of the text
+  int64_t at = 0;    // when the intent was saved (ms UTC): reconciliation looks from here
+  std::string text;
+  std::optional<std::string> result;  // key.id once sent
+};
+
+struct job_journal {
+  std::optional<context_step> context;
+  std::optional<reserve_step> reserve;
+  std::optional<ai_step> ai;
+  std::optional<act_step> act;
+  bool record = false;
+  bool charge = false;
+
+  // The name of the first step without a result: "context", "reserve", "ai", "act" (also
+  // when only its intent is saved), "record", "charge", or "" when every step is done.
+  std::string next_step() const;
+};
+
+// Errors: invalid_argument when the text is not a JSON object of the journal's shape.
+result<job_journal> parse_journal(const std::string& text);
+std::string serialize(const job_journal& journal);
+
+}  // namespace aibud::actors

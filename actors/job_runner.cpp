@@ -1,0 +1,676 @@
+#include "actors/job_runner.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "actors/contact_resolution.hpp"
+#include "actors/job_journal.hpp"
+#include "base/crypto.hpp"
+#include "base/log.hpp"
+#include "base/time.hpp"
+#include "storage/audit_repo.hpp"
+#include "storage/contacts_repo.hpp"
+#include "storage/failed_jobs_repo.hpp"
+#include "storage/instances_repo.hpp"
+#include "storage/interactions_repo.hpp"
+#include "storage/jobs_repo.hpp"
+#include "storage/sent_messages_repo.hpp"
+#include "storage/tenants_repo.hpp"
+#include "storage/usage_repo.hpp"
+
+namespace aibud::actors {
+namespace {
+
+using crypto::random_hex;
+using crypto::sha256_hex;
+using std::chrono::milliseconds;
+using time::now_ms;
+namespace js = storage::job_status;
+
+const char* const reserve_key = "reserve";
+const char* const waiting_for_credits = "waiting for credits";
+
+bool is_terminal(const std::string& status) {
+  return status == js::done || status == js::skipped || status == js::merged ||
+         status == js::out_of_credits || status == js::failed;
+}
+
+// The fault point configured by AIBUD_TEST_FAULT, parsed once.
+struct fault_config {
+  std::string point;
+  int64_t nth = -1;
+  bool throws = false;
+  std::atomic<int64_t> seen{0};
+};
+
+void parse_fault(fault_config& c) {
+  const char* v = std::getenv("AIBUD_TEST_FAULT");
+  if (!v) return;
+  std::string text(v);
+  auto colon = text.find(':');
+  if (colon == std::string::npos) return;
+  c.point = text.substr(0, colon);
+  std::string rest = text.substr(colon + 1);
+  auto second = rest.find(':');
+  c.throws = second != std::string::npos && rest.substr(second + 1) == "throw";
+  c.nth = std::atoll(rest.substr(0, second).c_str());
+}
+
+fault_config& faults() {
+  static fault_config config;
+  static std::once_flag parsed;
+  std::call_once(parsed, [] { parse_fault(config); });
+  return config;
+}
+
+// Marks the 80 % / 100 % alerts of the tenant's current period once each; the audit entry
+// lands in the same transaction as the charge that crossed the line.
+status mark_alerts(storage::write_context& w, int64_t tenant_id, int64_t now, run_result& out) {
+  auto u = w.usage().current(tenant_id, now);
+  if (!u) return u.err();
+  const int64_t budget = u->credits_limit + u->granted;
+  if (budget <= 0) return ok_status();
+  auto mark = [&](const char* column, const char* action, int percent) -> status {
+    SQLite::Statement q(w.db(), std::string("UPDATE subscription_usage SET ") + column +
+                                    " = ? WHERE tenant_id = ? AND period_start = ? AND " + column +
+                                    " IS NULL");
+    q.bind(1, now);
+    q.bind(2, tenant_id);
+    q.bind(3, u->period_start);
+    if (q.exec() == 0) return ok_status();
+    nlohmann::json details = {{"percent", percent},
+                              {"used", u->used},
+                              {"budget", budget},
+                              {"period_start", u->period_start}};
+    auto a = w.audit().append("system", action, "tenant:" + std::to_string(tenant_id), tenant_id,
+                              details.dump());
+    if (!a) return a.err();
+    (percent == 80 ? out.alert_80 : out.alert_100) = true;
+    return ok_status();
+  };
+  try {
+    if (u->used * 100 >= budget * 80 && !u->alert_80_at)
+      if (auto s = mark("alert_80_at", "credits.alert_80", 80); !s) return s;
+    if (u->used >= budget && !u->alert_100_at)
+      if (auto s = mark("alert_100_at", "credits.alert_100", 100); !s) return s;
+  } catch (const SQLite::Exception& e) {
+    return make_error(errc::unavailable, std::string("credit alerts: ") + e.what());
+  }
+  return ok_status();
+}
+
+// One run of one job. Owned by the callbacks in flight (shared_from_this); callbacks of one
+// run never overlap, so its members need no lock.
+class job_run : public std::enable_shared_from_this<job_run> {
+ public:
+  job_run(effects& fx, const runner_settings& s, int64_t id, std::function<void(run_result)> done,
+          bool woken)
+      : fx_(fx), s_(s), id_(id), woken_(woken), done_(std::move(done)) {}
+
+  void start();
+
+ private:
+  enum class mode { stop, proceed };
+
+  status write_start(storage::write_context& w);
+  status decide_context(storage::write_context& w, int64_t now);
+  status reserve(storage::write_context& w, int64_t now);
+  status record_inbound_only(storage::write_context& w, const std::string& final_status,
+                             const std::optional<int64_t>& pause_until, int64_t now);
+  status write_finish(storage::write_context& w);
+  status dlq_in(storage::write_context& w, const std::string& why);
+
+  void next();
+  void call_ai();
+  void on_ai(ai::ai_response response);
+  void act();
+  void save_intent(std::string text);
+  void reconcile();
+  void send();
+  void finish_write();
+  void fail_retryable(const std::string& why, std::optional<milliseconds> retry_after);
+  void on_send_failure(const send_result& r, const char* what);
+  void dlq(const std::string& why);
+  void defer(int64_t not_before, const std::string& why, run_result::kind kind);
+  void write(storage::write_fn fn, std::function<void()> then);
+  void finish();
+
+  effects& fx_;
+  const runner_settings& s_;
+  const int64_t id_;
+  const bool woken_;
+  std::function<void(run_result)> done_;
+
+  storage::job job_;
+  storage::instance instance_;
+  storage::contact contact_;
+  std::string language_ = "en";
+  job_journal journal_;
+  send_target target_;
+  int64_t attempts_ = 0;
+  bool intent_fresh_ = false;  // this run saved the act intent: nothing can have been sent
+  mode mode_ = mode::proceed;
+  bool ended_ = false;  // write A settled the job (finished, waiting or failed)
+  run_result result_;
+};
+
+void job_run::start() {
+  auto self = shared_from_this();
+  write([self](storage::write_context& w) { return self->write_start(w); },
+        [self] {
+          if (self->mode_ == mode::stop) return self->finish();
+          fault_point("start");
+          self->next();
+        });
+}
+
+status job_run::write_start(storage::write_context& w) {
+  const int64_t now = now_ms();
+  mode_ = mode::stop;
+  auto j = w.jobs().get(id_);
+  if (!j) return j.err();
+  job_ = std::move(*j);
+  result_.status = job_.status;
+  if (is_terminal(job_.status)) {
+    result_.what = run_result::kind::finished;
+    return ok_status();
+  }
+  const bool credits_moved = woken_ && job_.last_error == std::string(waiting_for_credits);
+  if (job_.status == js::waiting && job_.not_before && *job_.not_before > now && !credits_moved) {
+    result_.what = run_result::kind::not_due;
+    result_.not_before = *job_.not_before;
+    return ok_status();
+  }
+  auto inst = w.instances().get(job_.instance_id);
+  if (!inst) return inst.err();
+  instance_ = std::move(*inst);
+  result_.tenant_id = instance_.tenant_id;
+  auto tenant = w.tenants().get(instance_.tenant_id);
+  if (!tenant) return tenant.err();
+  language_ = tenant->language;
+
+  auto journal = parse_journal(job_.steps);
+  if (!journal) return dlq_in(w, journal.err().message);
+  journal_ = std::move(*journal);
+  if (job_.attempts >= s_.max_attempts)
+    return dlq_in(w, job_.last_error.value_or("gave up after " + std::to_string(job_.attempts) +
+                                              " attempts"));
+
+  if (!journal_.context) {
+    if (auto s = decide_context(w, now); !s) return s;
+    if (ended_) return ok_status();
+  } else {
+    auto c = w.contacts().get(journal_.context->contact_id);
+    if (!c)
+      return dlq_in(w, "contact " + std::to_string(journal_.context->contact_id) + " is gone");
+    contact_ = std::move(*c);
+  }
+  auto jids = w.aliases().of(contact_.id);
+  if (!jids) return jids.err();
+  target_.instance_id = instance_.id;
+  target_.instance_name = instance_.name;
+  target_.instance_kind = instance_.kind;
+  target_.evolution_url = instance_.evolution_url;
+  target_.api_key = instance_.api_key;
+  target_.contact_id = contact_.id;
+  target_.jid = journal_.context->jid;
+  target_.jids = std::move(*jids);
+
+  if (journal_.next_step() == "reserve") {
+    if (auto s = reserve(w, now); !s) return s;
+    if (ended_) return ok_status();
+  }
+  if (auto s = w.jobs().begin_attempt(id_); !s) return s;
+  attempts_ = job_.attempts + 1;
+  if (auto s = w.jobs().set_steps(id_, serialize(journal_)); !s) return s;
+  result_.status = js::running;
+  mode_ = mode::proceed;
+  return ok_status();
+}
+
+status job_run::decide_context(storage::write_context& w, int64_t now) {
+  auto in = read_inbound(job_.payload);
+  if (!in) return dlq_in(w, "unreadable payload: " + in.err().message);
+  if (in->jids.empty()) {
+    auto stored = nlohmann::json::parse(job_.sender_jids, nullptr, false);
+    if (stored.is_array())
+      for (const auto& j : stored)
+        if (j.is_string()) in->jids.push_back(j.get<std::string>());
+  }
+  if (in->jids.empty()) return dlq_in(w, "the event names no contact JID");
+  auto c = resolve_contact(w, instance_.id, in->jids, in->push_name);
+  if (!c) return c.err();
+  contact_ = std::move(*c);
+  auto usage = w.usage().current(instance_.tenant_id, now);
+  if (!usage) return usage.err();
+
+  decision d;
+  bool own_echo = false;
+  if (in->type == inbound::kind::business && job_.wa_message_id) {
+    // Our own reply echoed back before its send was recorded: not the business typing.
+    auto ours = w.sent_messages().contains(instance_.id, *job_.wa_message_id);
+    if (!ours) return ours.err();
+    own_echo = *ours;
+  }
+  if (own_echo) {
+    d.what = decision::kind::skip;
+    d.reason = "own_send";
+  } else {
+    d = decide({contact_, now, usage->period_start, language_}, *in, s_.agent);
+  }
+
+  context_step cs;
+  cs.decision = to_string(d.what);
+  cs.reason = d.reason;
+  cs.contact_id = contact_.id;
+  cs.tenant_id = instance_.tenant_id;
+  cs.period_start = usage->period_start;
+  cs.cost = d.max_cost;
+  cs.kind = to_string(in->type);
+  cs.text = in->text;
+  cs.jid = in->reply_jid.empty() ? contact_.jid : in->reply_jid;
+  if (d.what == decision::kind::reply) cs.ai_inputs = encode_request(d.request);
+  journal_.context = std::move(cs);
+  if (d.what == decision::kind::reply) return ok_status();
+
+  log::info("job not answered", {{"job", id_}, {"contact", contact_.id}, {"reason", d.reason}});
+  return record_inbound_only(w, d.what == decision::kind::skip ? js::skipped : js::done,
+                             d.pause_until, now);
+}
+
+status job_run::record_inbound_only(storage::write_context& w, const std::string& final_status,
+                                    const std::optional<int64_t>& pause_until, int64_t now) {
+  const context_step& cs = *journal_.context;
+  if (cs.reason != "own_send") {
+    storage::interaction in;
+    in.tenant_id = instance_.tenant_id;
+    in.instance_id = instance_.id;
+    in.contact_id = contact_.id;
+    in.job_id = id_;
+    in.direction = cs.kind == "business" ? "out" : "in";
+    in.kind = cs.kind == "image" ? "image" : "text";
+    in.content = cs.text;
+    in.agent = cs.kind == "business" ? std::optional<std::string>("human") : std::nullopt;
+    in.wa_message_id = job_.wa_message_id;
+    if (auto s = w.interactions().append(in); !s) return s.err();
+  }
+  auto fresh = w.contacts().get(contact_.id);
+  if (!fresh) return fresh.err();
+  contact_ = std::move(*fresh);
+  contact_.last_activity_at = now;
+  if (pause_until) contact_.paused_until = pause_until;
+  if (auto s = w.contacts().save(contact_); !s) return s;
+  journal_.record = true;
+  if (auto s = w.jobs().set_steps(id_, serialize(journal_)); !s) return s;
+  if (auto s = w.jobs().set_status(id_, final_status); !s) return s;
+  result_.what = run_result::kind::finished;
+  result_.status = final_status;
+  ended_ = true;
+  return ok_status();
+}
+
+status job_run::reserve(storage::write_context& w, int64_t now) {
+  const context_step& cs = *journal_.context;
+  auto r = w.usage().reserve(cs.tenant_id, id_, reserve_key, cs.cost, now);
+  if (!r) return r.err();
+  if (*r != storage::reserve_outcome::insufficient) {
+    journal_.reserve = reserve_step{cs.cost, false, false};
+    return ok_status();
+  }
+  auto u = w.usage().current(cs.tenant_id, now);
+  if (!u) return u.err();
+  if (u->reserved > 0) {
+    // Others hold credits that may come back: wait for them, without counting an attempt.
+    if (auto s = w.jobs().set_steps(id_, serialize(journal_)); !s) return s;
+    const int64_t nb = now + s_.credit_wait.count();
+    if (auto s = w.jobs().defer(id_, nb, std::string(waiting_for_credits)); !s) return s;
+    result_.what = run_result::kind::waiting_credits;
+    result_.status = js::waiting;
+    result_.not_before = nb;
+    ended_ = true;
+    return ok_status();
+  }
+  const bool grace =
+      !(contact_.grace_period_start && *contact_.grace_period_start == u->period_start);
+  journal_.reserve = reserve_step{0, true, grace};
+  log::info("job out of credits",
+            {{"job", id_}, {"tenant", cs.tenant_id}, {"contact", contact_.id}, {"grace", grace}});
+  if (grace) {
+    contact_.grace_period_start = u->period_start;
+    return w.contacts().save(contact_);
+  }
+  if (auto s = record_inbound_only(w, js::out_of_credits, std::nullopt, now); !s) return s;
+  return ok_status();
+}
+
+status job_run::dlq_in(storage::write_context& w, const std::string& why) {
+  auto entry = w.failed_jobs().record(id_, why);
+  if (!entry) return entry.err();
+  if (journal_.context) {
+    if (auto s = w.usage().release(journal_.context->tenant_id, id_, reserve_key, now_ms()); !s)
+      return s;
+    result_.settled = true;
+  }
+  log::warn("job failed: moved to the dead letter queue", {{"job", id_}, {"error", why}});
+  result_.what = run_result::kind::failed;
+  result_.status = js::failed;
+  result_.error = why;
+  mode_ = mode::stop;
+  ended_ = true;
+  return ok_status();
+}
+
+void job_run::next() {
+  const std::string step = journal_.next_step();
+  if (step == "ai") return call_ai();
+  if (step == "act") return act();
+  finish_write();
+}
+
+void job_run::call_ai() {
+  auto self = shared_from_this();
+  fx_.generate(decode_request(journal_.context->ai_inputs),
+               [self](ai::ai_response r) { self->on_ai(std::move(r)); });
+}
+
+void job_run::on_ai(ai::ai_response r) {
+  if (r.status == ai::outcome::blocked) return dlq("ai blocked: " + r.block_reason);
+  if (r.status == ai::outcome::error) {
+    const std::string why = "ai " + std::string(ai::to_string(r.failure)) + ": " + r.error_message;
+    if (!ai::is_retryable(r.failure)) return dlq(why);
+    std::optional<milliseconds> after;
+    if (r.retry_after.count() > 0) after = r.retry_after;
+    return fail_retryable(why, after);
+  }
+  action a = act_on(contact_, r);
+  if (a.text.empty()) return fail_retryable("ai: empty answer", std::nullopt);
+  ai_step step;
+  step.text = a.text;
+  step.intent = a.intent;
+  step.status = a.status;
+  step.model = r.model;
+  step.tokens_in = r.usage.input;
+  step.tokens_out = r.usage.output + r.usage.thinking;
+  journal_.ai = std::move(step);
+  save_intent(a.text);
+}
+
+void job_run::save_intent(std::string text) {
+  journal_.act = act_step{sha256_hex(text), now_ms(), std::move(text), std::nullopt};
+  intent_fresh_ = true;
+  auto self = shared_from_this();
+  std::string steps = serialize(journal_);
+  write([self, steps](storage::write_context& w) { return w.jobs().set_steps(self->id_, steps); },
+        [self] {
+          fault_point("intent");
+          self->send();
+        });
+}
+
+void job_run::act() {
+  if (!journal_.act) return save_intent(grace_message(language_));  // out of credits
+  if (intent_fresh_) return send();
+  reconcile();
+}
+
+// An intent without a result: we may have sent before a crash. Look before sending again.
+void job_run::reconcile() {
+  auto self = shared_from_this();
+  if (instance_.kind == "sandbox") {
+    auto found = std::make_shared<std::string>();
+    write(
+        [self, found](storage::write_context& w) -> status {
+          auto sent = w.sent_messages().for_job(self->id_);
+          if (!sent) return sent.err();
+          for (const auto& m : *sent)
+            if (m.content_hash == self->journal_.act->hash) *found = m.wa_message_id;
+          return ok_status();
+        },
+        [self, found] {
+          if (found->empty()) return self->send();
+          self->journal_.act->result = *found;
+          self->finish_write();
+        });
+    return;
+  }
+  fx_.find_sent(target_, journal_.act->text, journal_.act->at, [self](send_result r) {
+    if (r.what != send_result::kind::ok) return self->on_send_failure(r, "findMessages");
+    if (r.key_id.empty()) return self->send();
+    log::info("send reconciled: found the earlier send", {{"job", self->id_}});
+    self->journal_.act->result = r.key_id;
+    self->finish_write();
+  });
+}
+
+void job_run::send() {
+  if (instance_.kind == "sandbox") {
+    // A sandbox send is the sent_messages row itself, written with the job's result.
+    journal_.act->result = "SANDBOX-" + random_hex(10);
+    return finish_write();
+  }
+  auto self = shared_from_this();
+  fx_.send_text(target_, journal_.act->text, [self](send_result r) {
+    if (r.what != send_result::kind::ok) return self->on_send_failure(r, "sendText");
+    fault_point("sent");
+    self->journal_.act->result = r.key_id;
+    self->finish_write();
+  });
+}
+
+void job_run::on_send_failure(const send_result& r, const char* what) {
+  const std::string why = std::string(what) + ": " + r.message;
+  const int64_t now = now_ms();
+  switch (r.what) {
+    case send_result::kind::ok:
+      return;
+    case send_result::kind::retryable:
+      return fail_retryable(why, r.retry_after);
+    case send_result::kind::rejected:
+      return dlq(why);
+    case send_result::kind::not_connected:
+      if (now - job_.created_at > s_.max_wait.count()) return dlq(why);
+      return defer(now + retry_delay(s_, attempts_, r.retry_after).count(), why,
+                   run_result::kind::deferred);
+    case send_result::kind::unauthorized: {
+      // The instance's key is refused: mark it and hold its jobs until someone fixes it.
+      auto self = shared_from_this();
+      auto name = instance_.name;
+      write(
+          [name](storage::write_context& w) {
+            return w.instances().update_state(name, "unauthorized");
+          },
+          [self, why] {
+            self->defer(now_ms() + self->s_.retry_max.count(), why, run_result::kind::deferred);
+          });
+      return;
+    }
+  }
+}
+
+status job_run::write_finish(storage::write_context& w) {
+  const int64_t now = now_ms();
+  const context_step& cs = *journal_.context;
+  const bool out_of_credits = journal_.reserve && journal_.reserve->insufficient;
+  const act_step& act = *journal_.act;
+  storage::sent_message sent;
+  sent.instance_id = instance_.id;
+  sent.contact_id = contact_.id;
+  sent.job_id = id_;
+  sent.step = "act";
+  sent.wa_message_id = *act.result;
+  sent.content_hash = act.hash;
+  if (auto s = w.sent_messages().insert(sent); !s && s.err().code != errc::conflict) return s.err();
+
+  const int64_t charge = out_of_credits ? 0 : journal_.reserve->amount;
+  if (!journal_.record) {
+    storage::interaction in;
+    in.tenant_id = cs.tenant_id;
+    in.instance_id = instance_.id;
+    in.contact_id = contact_.id;
+    in.job_id = id_;
+    in.direction = "in";
+    in.kind = cs.kind == "image" ? "image" : "text";
+    in.content = cs.text;
+    in.wa_message_id = job_.wa_message_id;
+    if (auto s = w.interactions().append(in); !s) return s.err();
+    storage::interaction out = in;
+    out.direction = "out";
+    out.kind = "text";
+    out.content = act.text;
+    out.agent = out_of_credits ? "grace" : "reply";
+    out.wa_message_id = *act.result;
+    out.credits = charge;
+    if (journal_.ai) {
+      out.model = journal_.ai->model;
+      out.tokens_in = journal_.ai->tokens_in;
+      out.tokens_out = journal_.ai->tokens_out;
+    }
+    if (auto s = w.interactions().append(out); !s) return s.err();
+
+    auto c = w.contacts().get(contact_.id);
+    if (!c) return c.err();
+    storage::contact& contact = *c;
+    if (journal_.ai && !journal_.ai->status.empty() && journal_.ai->status != contact.status) {
+      if (journal_.ai->status == contact_status::handed_off)
+        contact.status_before_handoff = contact.status;
+      contact.status = journal_.ai->status;
+    }
+    contact.context = updated_context(contact.context, cs.text, act.text, s_.agent.history_turns);
+    contact.last_activity_at = now;
+    if (auto s = w.contacts().save(contact); !s) return s;
+    journal_.record = true;
+  }
+  if (!journal_.charge && !out_of_credits) {
+    if (auto s = w.usage().commit(cs.tenant_id, id_, reserve_key, charge, now); !s) return s;
+    if (auto s = mark_alerts(w, cs.tenant_id, now, result_); !s) return s;
+    journal_.charge = true;
+    result_.settled = true;
+  }
+  if (auto s = w.jobs().set_steps(id_, serialize(journal_)); !s) return s;
+  const char* final_status = out_of_credits ? js::out_of_credits : js::done;
+  if (auto s = w.jobs().set_status(id_, final_status); !s) return s;
+  result_.what = run_result::kind::finished;
+  result_.status = final_status;
+  return ok_status();
+}
+
+void job_run::finish_write() {
+  auto self = shared_from_this();
+  write([self](storage::write_context& w) { return self->write_finish(w); },
+        [self] {
+          fault_point("done");
+          self->finish();
+        });
+}
+
+void job_run::fail_retryable(const std::string& why, std::optional<milliseconds> retry_after) {
+  if (attempts_ >= s_.max_attempts) return dlq(why);
+  defer(now_ms() + retry_delay(s_, attempts_, retry_after).count(), why,
+        run_result::kind::deferred);
+}
+
+void job_run::dlq(const std::string& why) {
+  auto self = shared_from_this();
+  write([self, why](storage::write_context& w) { return self->dlq_in(w, why); },
+        [self] { self->finish(); });
+}
+
+void job_run::defer(int64_t not_before, const std::string& why, run_result::kind kind) {
+  auto self = shared_from_this();
+  std::string steps = serialize(journal_);
+  write(
+      [self, not_before, why, steps](storage::write_context& w) -> status {
+        if (auto s = w.jobs().set_steps(self->id_, steps); !s) return s;
+        return w.jobs().defer(self->id_, not_before, why);
+      },
+      [self, not_before, why, kind] {
+        log::info("job deferred",
+                  {{"job", self->id_}, {"error", why}, {"in_ms", not_before - now_ms()}});
+        self->result_.what = kind;
+        self->result_.status = js::waiting;
+        self->result_.not_before = not_before;
+        self->result_.error = why;
+        self->finish();
+      });
+}
+
+void job_run::write(storage::write_fn fn, std::function<void()> then) {
+  ++result_.writes;
+  auto self = shared_from_this();
+  fx_.write(std::move(fn), [self, then](const status& s) {
+    if (s) return then();
+    log::warn("job write failed; will retry", {{"job", self->id_}, {"error", s.err().message}});
+    self->result_.what = run_result::kind::retry_later;
+    self->result_.not_before = now_ms() + self->s_.retry_base.count();
+    self->result_.error = s.err().message;
+    self->finish();
+  });
+}
+
+void job_run::finish() {
+  auto done = std::move(done_);
+  done_ = nullptr;
+  if (done) done(result_);
+}
+
+}  // namespace
+
+std::string to_string(run_result::kind k) {
+  switch (k) {
+    case run_result::kind::finished:
+      return "finished";
+    case run_result::kind::deferred:
+      return "deferred";
+    case run_result::kind::waiting_credits:
+      return "waiting_credits";
+    case run_result::kind::failed:
+      return "failed";
+    case run_result::kind::not_due:
+      return "not_due";
+    case run_result::kind::retry_later:
+      return "retry_later";
+  }
+  return "finished";
+}
+
+void fault_point(const char* point) {
+  fault_config& c = faults();
+  if (c.nth < 0 || c.point != point) return;
+  const int64_t n = ++c.seen;
+  if (c.nth != 0 && n != c.nth) return;
+  if (c.throws) throw std::runtime_error(std::string("AIBUD_TEST_FAULT at ") + point);
+  log::warn("AIBUD_TEST_FAULT: killing the process", {{"point", point}, {"n", n}});
+  ::kill(::getpid(), SIGKILL);
+}
+
+job_runner::job_runner(effects& fx, runner_settings settings)
+    : fx_(fx), settings_(std::move(settings)) {}
+
+void job_runner::run(int64_t job_id, std::function<void(run_result)> done, bool woken) {
+  std::make_shared<job_run>(fx_, settings_, job_id, std::move(done), woken)->start();
+}
+
+milliseconds retry_delay(const runner_settings& s, int64_t attempt,
+                         std::optional<milliseconds> retry_after) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const int64_t shift = std::clamp<int64_t>(attempt - 1, 0, 30);
+  int64_t delay = s.retry_base.count();
+  for (int64_t i = 0; i < shift && delay < s.retry_max.count(); ++i) delay *= 2;
+  delay = std::min<int64_t>(delay, s.retry_max.count());
+  std::uniform_real_distribution<double> unit(0.0, 0.25);
+  delay -= static_cast<int64_t>(static_cast<double>(delay) * unit(rng));
+  if (retry_after) delay = std::max<int64_t>(delay, retry_after->count());
+  return milliseconds(std::max<int64_t>(delay, 1));
+}
+
+}  // namespace aibud::actors

@@ -1,0 +1,129 @@
+// The job runner (docs/jobs.md): the plain C++ step machine that turns one job row into one
+// reply. It reads the job's journal (`jobs.steps`), runs the first step without a result,
+// saves what each step produced, and merges its writes so that one message costs at most three
+// storage-writer calls: (A) attempt + context + reserve, (B) AI result + send intent,
+// (C) send result + record + charge + done. Every outside effect goes through `effects`, whose
+// callbacks may arrive on any thread but never two at once for one run.
+//
+// Failures (ARCHITECTURE §3.6-3.8): retryable ones defer the job (`waiting`, `not_before` =
+// now + exponential backoff with jitter, Retry-After honoured); past `max_attempts`, and for
+// non-retryable ones, the job goes to the DLQ and its reservation is released. A reservation
+// refused while others are open leaves the job `waiting` without counting an attempt.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/reply_agent.hpp"
+#include "adapters/ai/gateway.hpp"
+#include "base/error.hpp"
+#include "storage/writer.hpp"
+
+namespace aibud::actors {
+
+// Where a reply goes.
+struct send_target {
+  int64_t instance_id = 0;
+  std::string instance_name;
+  std::string instance_kind;  // evolution | sandbox
+  std::string evolution_url;
+  std::string api_key;  // as stored (sealed): only the runtime opens it
+  int64_t contact_id = 0;
+  std::string jid;                // the reply's destination
+  std::vector<std::string> jids;  // every JID of the contact (reconciliation matches any)
+};
+
+// How a send (or a reconciliation lookup) ended.
+struct send_result {
+  enum class kind { ok, retryable, not_connected, unauthorized, rejected };
+  kind what = kind::ok;
+  std::string key_id;  // ok: Evolution's key.id; for a lookup "" means "not sent"
+  std::string message;
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+// The outside world of a run. Implementations: the contact actor (messages to the storage
+// writer, the AI provider and the Evolution client) and tests (the same, in process).
+class effects {
+ public:
+  virtual ~effects() = default;
+  // Runs `write` in the storage writer's transaction; `done` after COMMIT (or the failure).
+  virtual void write(storage::write_fn write, std::function<void(const status&)> done) = 0;
+  virtual void generate(ai::ai_request request, std::function<void(ai::ai_response)> done) = 0;
+  // Evolution instances only (sandbox sends are a database write).
+  virtual void send_text(const send_target& to, const std::string& text,
+                         std::function<void(send_result)> done) = 0;
+  // Whether our message with this text went to the contact since `since_ms` (ok with the
+  // key.id, ok with "" when not found, or the lookup's failure).
+  virtual void find_sent(const send_target& to, const std::string& text, int64_t since_ms,
+                         std::function<void(send_result)> done) = 0;
+};
+
+struct runner_settings {
+  agent_settings agent;
+  int64_t max_attempts = 5;
+  std::chrono::milliseconds retry_base{2000};
+  std::chrono::milliseconds retry_max{5 * 60 * 1000};
+  std::chrono::milliseconds max_wait{24 * 3600 * 1000};
+  // How long a job refused only because of other open reservations waits before trying
+  // again by itself (the tenant actor usually wakes it earlier).
+  std::chrono::milliseconds credit_wait{1000};
+};
+
+// What a run left the job as.
+struct run_result {
+  enum class kind {
+    finished,         // done, skipped, out_of_credits, merged (or was already)
+    deferred,         // waiting until `not_before` (a retry, or the instance)
+    waiting_credits,  // waiting for other reservations (tenant wakes it) or `not_before`
+    failed,           // moved to the DLQ
+    not_due,          // waiting and `not_before` is still ahead
+    retry_later,      // the writer refused or failed a write: run again after `not_before`
+  };
+  kind what = kind::finished;
+  std::string status;  // the job's status afterwards
+  int64_t not_before = 0;
+  int64_t tenant_id = 0;
+  bool settled = false;   // a reservation was committed or released: the tenant wakes waiters
+  bool alert_80 = false;  // this run's charge crossed 80 % / 100 % of the period's budget
+  bool alert_100 = false;
+  int64_t writes = 0;  // writer calls this run made
+  std::string error;
+};
+std::string to_string(run_result::kind k);
+
+// Named fault points for crash tests (AIBUD_TEST_FAULT=<point>:<n>[:throw]): the n-th time
+// (every time for 0) the process reaches `point` it kills itself with SIGKILL, or throws
+// with `:throw`. Points: "start" (after write A), "intent" (after write B), "sent" (after an
+// Evolution send answered, before write C), "done" (after write C). Unset: does nothing.
+void fault_point(const char* point);
+
+class job_runner {
+ public:
+  // REQUIRES: `fx` outlives every run.
+  job_runner(effects& fx, runner_settings settings);
+
+  // Runs job `job_id` from its first unfinished step until it finishes, defers or fails;
+  // `done` is called exactly once. At most one run per job at a time (the contact actor's
+  // job); runs of different jobs may overlap. `woken`: the tenant said credits moved, so a
+  // job waiting for credits runs before its `not_before`.
+  void run(int64_t job_id, std::function<void(run_result)> done, bool woken = false);
+
+  const runner_settings& settings() const { return settings_; }
+
+ private:
+  effects& fx_;
+  runner_settings settings_;
+};
+
+// The backoff before retry `attempt` (1-based): min(max, base * 2^(attempt-1)) less up to a
+// quarter of it at random, and never less than `retry_after`.
+std::chrono::milliseconds retry_delay(const runner_settings& s, int64_t attempt,
+                                      std::optional<std::chrono::milliseconds> retry_after);
+
+}  // namespace aibud::actors

@@ -1,0 +1,37 @@
+// What the job actors need from the runtime, found once when the job system starts (no CAF
+// here). Every member outlives the actors; `stopping` turns late callbacks into no-ops.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/job_runner.hpp"
+
+namespace aibud::storage {
+class writer;
+}
+namespace aibud::ai {
+class provider;
+}
+
+namespace aibud::actors {
+
+struct job_services {
+  storage::writer* writer = nullptr;
+  ai::provider* provider = nullptr;
+  // Evolution sends and send lookups (ARCHITECTURE §3.4); unset: every Evolution send fails
+  // as rejected (sandbox instances need neither).
+  std::function<void(const send_target&, const std::string& text, std::function<void(send_result)>)>
+      send_text;
+  std::function<void(const send_target&, const std::string& text, int64_t since_ms,
+                     std::function<void(send_result)>)>
+      find_sent;
+  runner_settings settings;
+  std::chrono::milliseconds idle_timeout{10 * 60 * 1000};  // contacts.idle_timeout
+  std::atomic<bool> stopping{false};
+};
+
+}  // namespace aibud::actors

@@ -1,0 +1,342 @@
+#include "runtime/job_system.hpp"
+
+#include <map>
+#include <mutex>
+
+#include <SQLiteCpp/Database.h>
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/job_actors.hpp"
+#include "adapters/ai/gemini_provider.hpp"
+#include "adapters/ai/offline_provider.hpp"
+#include "adapters/ai/openai_provider.hpp"
+#include "adapters/evolution/rest_client.hpp"
+#include "adapters/http/client.hpp"
+#include "base/log.hpp"
+#include "base/time.hpp"
+#include "runtime/actor_system.hpp"
+#include "runtime/actor_system_internal.hpp"
+#include "storage/database.hpp"
+#include "storage/instances_repo.hpp"
+#include "storage/jobs_repo.hpp"
+#include "storage/writer.hpp"
+
+namespace aibud::runtime {
+namespace {
+
+using actors::job_atom;
+using actors::job_services;
+using actors::load_atom;
+using actors::send_result;
+using actors::send_target;
+
+// The dispatcher: hands each job to the actor of its instance, creating instance and tenant
+// actors on first use (linked: they end with the dispatcher, and a restarted dispatcher
+// reloads every unfinished job from storage).
+using dispatcher_actor =
+    caf::typed_actor<caf::reacts_to<job_atom, int64_t, int64_t, int64_t, std::vector<std::string>>,
+                     caf::reacts_to<load_atom>>;
+
+const caf::atom_value dispatcher_key = caf::atom("jobs_disp");
+
+struct dispatcher_state {
+  std::shared_ptr<job_services> services;
+  std::map<int64_t, actors::tenant_actor> tenants;
+  std::map<int64_t, actors::instance_actor> instances;
+
+  static inline const char* name = "aibud.dispatcher";
+};
+
+using dispatcher_ptr = dispatcher_actor::stateful_pointer<dispatcher_state>;
+
+std::vector<std::string> jids_of(const storage::job& j) {
+  std::vector<std::string> out;
+  auto parsed = nlohmann::json::parse(j.sender_jids, nullptr, false);
+  if (parsed.is_array())
+    for (const auto& v : parsed)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  if (out.empty() && !j.contact_key.empty()) out.push_back(j.contact_key);
+  return out;
+}
+
+void route(dispatcher_ptr self, int64_t job, int64_t instance_id, int64_t tenant_id,
+           const std::vector<std::string>& jids) {
+  auto& st = self->state;
+  auto t = st.tenants.find(tenant_id);
+  if (t == st.tenants.end())
+    t = st.tenants.emplace(tenant_id, actors::spawn_tenant(self, tenant_id)).first;
+  auto i = st.instances.find(instance_id);
+  if (i == st.instances.end())
+    i = st.instances
+            .emplace(instance_id, actors::spawn_instance(self, st.services, t->second, instance_id))
+            .first;
+  self->send(i->second, job_atom::value, job, jids);
+}
+
+// Every unfinished job, in id order; `running` ones (left by a crash) become pending again.
+void load_unfinished(dispatcher_ptr self) {
+  struct found {
+    int64_t job, instance, tenant;
+    std::vector<std::string> jids;
+  };
+  auto jobs = std::make_shared<std::vector<found>>();
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  auto services = self->state.services;
+  bool queued = services->writer->try_submit(
+      [jobs](storage::write_context& w) -> status {
+        std::map<int64_t, int64_t> tenant_of;
+        int64_t after = 0;
+        for (;;) {
+          auto page = w.jobs().unfinished(1000, after);
+          if (!page) return page.err();
+          if (page->empty()) break;
+          for (const auto& j : *page) {
+            after = j.id;
+            if (j.status == storage::job_status::running)
+              if (auto s = w.jobs().set_status(j.id, storage::job_status::pending); !s) return s;
+            auto t = tenant_of.find(j.instance_id);
+            if (t == tenant_of.end()) {
+              auto inst = w.instances().get(j.instance_id);
+              if (!inst) return inst.err();
+              t = tenant_of.emplace(j.instance_id, inst->tenant_id).first;
+            }
+            jobs->push_back({j.id, j.instance_id, t->second, jids_of(j)});
+          }
+        }
+        return ok_status();
+      },
+      [jobs, weak, services](const status& s) {
+        if (services->stopping.load()) return;
+        if (!s) {
+          log::error("could not load unfinished jobs", {{"error", s.err().message}});
+          return;
+        }
+        auto strong = weak.lock();
+        if (!strong) return;
+        auto me = caf::actor_cast<dispatcher_actor>(strong);
+        if (!jobs->empty()) log::info("resuming unfinished jobs", {{"count", jobs->size()}});
+        for (auto& f : *jobs)
+          caf::anon_send(me, job_atom::value, f.job, f.instance, f.tenant, f.jids);
+      });
+  if (!queued) log::error("could not load unfinished jobs: storage writer refused");
+}
+
+dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self,
+                                                    std::shared_ptr<job_services> services) {
+  self->state.services = std::move(services);
+  self->system().registry().put(dispatcher_key, caf::actor_cast<caf::strong_actor_ptr>(self));
+  self->send(self, load_atom::value);
+  return {
+      [self](job_atom, int64_t job, int64_t instance, int64_t tenant,
+             const std::vector<std::string>& jids) { route(self, job, instance, tenant, jids); },
+      [self](load_atom) { load_unfinished(self); },
+  };
+}
+
+send_result::kind kind_of(evolution::outcome_kind k) {
+  switch (k) {
+    case evolution::outcome_kind::ok:
+      return send_result::kind::ok;
+    case evolution::outcome_kind::retryable:
+      return send_result::kind::retryable;
+    case evolution::outcome_kind::not_connected:
+      return send_result::kind::not_connected;
+    case evolution::outcome_kind::unauthorized:
+      return send_result::kind::unauthorized;
+    case evolution::outcome_kind::not_found:
+    case evolution::outcome_kind::rejected:
+      return send_result::kind::rejected;
+  }
+  return send_result::kind::rejected;
+}
+
+send_result failure_of(const evolution::outcome& o) {
+  return {kind_of(o.kind), "",
+          o.message.empty() ? std::string(evolution::to_string(o.kind)) : o.message, o.retry_after};
+}
+
+}  // namespace
+
+struct job_system::impl {
+  config::config cfg;
+  storage::writer& writer;
+  const secrets::sealer& sealer;
+
+  std::unique_ptr<http::client> client;
+  std::unique_ptr<ai::provider> provider;
+  std::shared_ptr<job_services> services;
+  std::unique_ptr<system> rt;
+  bool started = false;
+  bool stopped = false;
+
+  // A read-only connection for the nudges: the job row a commit just made, read on the
+  // writer thread (the only caller), so routing costs the writer no extra write.
+  std::mutex read_mutex;
+  std::unique_ptr<SQLite::Database> reader;
+  std::unique_ptr<storage::jobs_repo> jobs;
+  std::unique_ptr<storage::instances_repo> instances;
+  std::map<int64_t, int64_t> tenant_of;  // instance id → tenant id
+
+  impl(const config::config& c, storage::writer& w, const secrets::sealer& s)
+      : cfg(c), writer(w), sealer(s) {}
+
+  std::optional<evolution::evolution_client> client_for(const send_target& to,
+                                                        std::string& problem) {
+    auto key = sealer.open(to.api_key, "instance " + to.instance_name + ": api_key");
+    if (!key) {
+      problem = key.err().message;
+      return std::nullopt;
+    }
+    evolution::endpoint ep;
+    ep.base_url = to.evolution_url;
+    ep.api_key = *key;
+    return evolution::evolution_client(client->as_transport(), ep);
+  }
+};
+
+job_system::job_system(const config::config& cfg, storage::writer& writer,
+                       const secrets::sealer& sealer)
+    : impl_(std::make_unique<impl>(cfg, writer, sealer)) {}
+
+job_system::~job_system() {
+  stop();
+}
+
+status job_system::start() {
+  impl& m = *impl_;
+  storage::db_options ro;
+  ro.path = m.cfg.db;
+  ro.read_only = true;
+  ro.busy_timeout_ms = static_cast<int>(m.cfg.storage.busy_timeout.count());
+  auto db = storage::open_database(ro);
+  if (!db) return db.err();
+  m.reader = std::move(*db);
+  m.jobs = std::make_unique<storage::jobs_repo>(*m.reader);
+  m.instances = std::make_unique<storage::instances_repo>(*m.reader);
+
+  m.client = std::make_unique<http::client>();
+  const std::string which = m.cfg.ai_provider();
+  if (which == "gemini") {
+    ai::gemini::settings g;
+    g.base_url = m.cfg.ai.gemini.base_url;
+    g.api_key = m.cfg.ai.gemini.api_key;
+    g.model = m.cfg.ai.gemini.fast_model;
+    g.fallback_model = m.cfg.ai.gemini.fallback_model;
+    g.timeout = m.cfg.ai.timeout;
+    m.provider = std::make_unique<ai::gemini_provider>(g, m.client->as_transport());
+  } else if (which == "openai") {
+    ai::openai::settings o;
+    o.base_url = m.cfg.ai.openai.base_url;
+    o.api_key = m.cfg.ai.openai.api_key;
+    o.model = m.cfg.ai.openai.model;
+    o.timeout = m.cfg.ai.timeout;
+    m.provider = std::make_unique<ai::openai_provider>(o, m.client->as_transport());
+  } else {
+    m.provider = std::make_unique<ai::offline_provider>();
+  }
+
+  auto services = std::make_shared<job_services>();
+  services->writer = &m.writer;
+  services->provider = m.provider.get();
+  services->idle_timeout = m.cfg.contacts.idle_timeout;
+  auto& s = services->settings;
+  s.max_attempts = m.cfg.jobs.max_attempts;
+  s.retry_base = m.cfg.jobs.retry_base;
+  s.retry_max = m.cfg.jobs.retry_max;
+  s.max_wait = m.cfg.jobs.max_wait;
+  s.credit_wait = std::max(m.cfg.jobs.retry_base, std::chrono::milliseconds(1));
+  s.agent.max_message_age = m.cfg.jobs.max_message_age;
+  s.agent.takeover_pause = m.cfg.takeover.pause;
+  s.agent.reply_cost = m.cfg.credits.text_reply;
+  impl* self = &m;
+  services->send_text = [self](const send_target& to, const std::string& text,
+                               std::function<void(send_result)> done) {
+    std::string problem;
+    auto c = self->client_for(to, problem);
+    if (!c) return done({send_result::kind::unauthorized, "", problem, {}});
+    evolution::send_text_request req;
+    req.number = to.jid;
+    req.text = text;
+    c->send_text(to.instance_name, req, [done](evolution::call_result<evolution::sent_message> r) {
+      if (!r.ok()) return done(failure_of(r.status));
+      done({send_result::kind::ok, r.value.id, "", {}});
+    });
+  };
+  services->find_sent = [self](const send_target& to, const std::string& text, int64_t since_ms,
+                               std::function<void(send_result)> done) {
+    std::string problem;
+    auto c = self->client_for(to, problem);
+    if (!c) return done({send_result::kind::unauthorized, "", problem, {}});
+    auto query = evolution::reconciliation_query(to.jid, since_ms, time::now_ms());
+    auto jids = to.jids;
+    c->find_messages(to.instance_name, query,
+                     [done, jids, text](evolution::call_result<evolution::message_page> r) {
+                       if (!r.ok()) return done(failure_of(r.status));
+                       auto key = evolution::find_sent_text(r.value, jids, text);
+                       done({send_result::kind::ok, key.value_or(""), "", {}});
+                     });
+  };
+  m.services = services;
+
+  m.rt = std::make_unique<system>();
+  caf::scoped_actor scoped{caf_system(*m.rt)};
+  child_spec spec;
+  spec.name = "jobs";
+  spec.kind = "dispatcher";
+  spec.start = [services](caf::local_actor* sup) {
+    return caf::actor_cast<caf::actor>(sup->system().spawn(dispatcher_behavior, services));
+  };
+  auto added = add_child(scoped, root_supervisor(*m.rt), std::move(spec));
+  if (!added) return added.err();
+  m.started = true;
+  log::info("job system started", {{"ai_provider", m.provider->name()}});
+  return ok_status();
+}
+
+void job_system::nudge(int64_t job_id) {
+  impl& m = *impl_;
+  if (!m.started || m.services->stopping.load()) return;
+  int64_t instance_id = 0, tenant_id = 0;
+  std::vector<std::string> jids;
+  {
+    std::lock_guard<std::mutex> lock(m.read_mutex);
+    auto j = m.jobs->get(job_id);
+    if (!j) {
+      log::warn("committed job not readable; it runs at the next start",
+                {{"job", job_id}, {"error", j.err().message}});
+      return;
+    }
+    instance_id = j->instance_id;
+    jids = jids_of(*j);
+    auto t = m.tenant_of.find(instance_id);
+    if (t == m.tenant_of.end()) {
+      auto inst = m.instances->get(instance_id);
+      if (!inst) return;
+      t = m.tenant_of.emplace(instance_id, inst->tenant_id).first;
+    }
+    tenant_id = t->second;
+  }
+  auto& sys = caf_system(*m.rt);
+  auto target = sys.registry().get(dispatcher_key);
+  if (!target) return;  // restarting: it reloads every unfinished job itself
+  caf::anon_send(caf::actor_cast<dispatcher_actor>(target), job_atom::value, job_id, instance_id,
+                 tenant_id, std::move(jids));
+}
+
+void job_system::stop() {
+  impl& m = *impl_;
+  if (m.stopped || !m.started) return;
+  m.stopped = true;
+  m.services->stopping = true;
+  caf_system(*m.rt).registry().erase(dispatcher_key);
+  m.rt->shutdown();
+  m.client->stop();
+  log::info("job system stopped");
+}
+
+system& job_system::actors() {
+  return *impl_->rt;
+}
+
+}  // namespace aibud::runtime

@@ -1,0 +1,59 @@
+// The job pipeline as one object for `aibud serve` (docs/jobs.md): the AI provider, the
+// outgoing HTTP client, the actor system with the dispatcher under its root supervisor, and
+// the nudge that hands each newly committed job to its instance. CAF-free header.
+//
+//   runtime::job_system jobs(cfg, writer, sealer);   // after the writer started
+//   jobs.start();                                    // resumes every unfinished job
+//   inbox.on_committed(jobs.committed_fn());
+//   ...
+//   jobs.stop();                                     // before the writer stops
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "base/error.hpp"
+#include "runtime/config.hpp"
+#include "runtime/secrets.hpp"
+
+namespace aibud::storage {
+class writer;
+}
+
+namespace aibud::runtime {
+
+class system;
+
+class job_system {
+ public:
+  // REQUIRES: `writer` and `sealer` outlive the job system.
+  job_system(const config::config& cfg, storage::writer& writer, const secrets::sealer& sealer);
+  ~job_system();  // stop()
+  job_system(const job_system&) = delete;
+  job_system& operator=(const job_system&) = delete;
+
+  // Starts the actors; the dispatcher hands every pending, waiting and running (left by a
+  // crash) job to its instance. Errors: unavailable when the database cannot be read.
+  status start();
+
+  // A job committed by the intake: routes it. Thread-safe (called on the writer thread).
+  void nudge(int64_t job_id);
+  std::function<void(int64_t)> committed_fn() {
+    return [this](int64_t id) { nudge(id); };
+  }
+
+  // Stops the actors; callbacks still in flight are dropped (their jobs resume at the next
+  // start from their saved steps). Idempotent.
+  void stop();
+
+  // The actor runtime (the live tree for `aibud actors`); valid after start().
+  system& actors();
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace aibud::runtime

@@ -1,0 +1,78 @@
+#include "actors/job_journal.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace aibud::actors;
+
+TEST_CASE("an empty journal starts at the context step") {
+  auto j = parse_journal("{}");
+  REQUIRE(j.ok());
+  CHECK(j->next_step() == "context");
+  CHECK(serialize(*j) == "{}");
+}
+
+TEST_CASE("a journal survives serialize and parse with every step") {
+  job_journal j;
+  j.context = context_step{"reply",
+                           "",
+                           7,
+                           3,
+                           1000,
+                           1,
+                           "text",
+                           "oi",
+                           "55@s.whatsapp.net",
+                           nlohmann::json{{"system", "s"}}};
+  j.reserve = reserve_step{1, false, false};
+  j.ai = ai_step{"olá", "greeting", "engaged", "offline", 10, 20};
+  j.act = act_step{"abc", 123, "olá", std::string("KEY-1")};
+  j.record = true;
+  auto back = parse_journal(serialize(j));
+  REQUIRE(back.ok());
+  CHECK(serialize(*back) == serialize(j));
+  CHECK(back->context->contact_id == 7);
+  CHECK(back->ai->tokens_out == 20);
+  CHECK(*back->act->result == "KEY-1");
+  CHECK(back->next_step() == "charge");
+}
+
+TEST_CASE("the next step follows the saved results in order") {
+  job_journal j;
+  j.context = context_step{};
+  j.context->decision = "reply";
+  CHECK(j.next_step() == "reserve");
+  j.reserve = reserve_step{1, false, false};
+  CHECK(j.next_step() == "ai");
+  j.ai = ai_step{};
+  CHECK(j.next_step() == "act");
+  j.act = act_step{"h", 1, "t", std::nullopt};
+  CHECK(j.next_step() == "act");  // an intent without a result is not done
+  j.act->result = "K";
+  CHECK(j.next_step() == "record");
+  j.record = true;
+  CHECK(j.next_step() == "charge");
+  j.charge = true;
+  CHECK(j.next_step() == "");
+}
+
+TEST_CASE("out of credits skips the AI and sends only the grace message") {
+  job_journal j;
+  j.context = context_step{};
+  j.context->decision = "reply";
+  j.reserve = reserve_step{0, true, true};
+  CHECK(j.next_step() == "act");
+  j.act = act_step{"h", 1, "grace", std::string("K")};
+  CHECK(j.next_step() == "record");
+  j.record = true;
+  CHECK(j.next_step() == "");
+  j.reserve->grace = false;
+  j.act.reset();
+  j.record = false;
+  CHECK(j.next_step() == "record");
+}
+
+TEST_CASE("a journal that is not a JSON object is refused") {
+  CHECK_FALSE(parse_journal("[1]").ok());
+  CHECK_FALSE(parse_journal("not json").ok());
+  CHECK_FALSE(parse_journal(R"({"context": {"contact_id": "x"}})").ok());
+}

@@ -1,0 +1,309 @@
+// The job runner over a real database and storage writer; the effects run in process (the
+// offline provider, scripted Evolution answers) and hand every answer to one strand thread,
+// as the contact actor hands them to itself.
+#include "actors/job_runner.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <SQLiteCpp/Database.h>
+#include <doctest/doctest.h>
+
+#include "actors/job_journal.hpp"
+#include "adapters/ai/offline_provider.hpp"
+#include "base/time.hpp"
+#include "storage/contacts_repo.hpp"
+#include "storage/database.hpp"
+#include "storage/instances_repo.hpp"
+#include "storage/jobs_repo.hpp"
+#include "storage/sent_messages_repo.hpp"
+#include "storage/tenants_repo.hpp"
+#include "storage/usage_repo.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace aibud;
+using namespace aibud::actors;
+using aibud::testing::wait_until;
+
+namespace {
+
+// Runs posted functions one at a time on its own thread.
+class strand {
+ public:
+  strand() : thread_([this] { loop(); }) {}
+  ~strand() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void post(std::function<void()> fn) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(std::move(fn));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      auto fn = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+struct test_effects final : effects {
+  storage::writer* writer = nullptr;
+  ai::offline_provider offline;
+  int ai_failures = 0;  // the next N AI calls fail with this kind
+  ai::error_kind failure = ai::error_kind::retryable;
+  std::atomic<int> ai_calls{0}, sends{0}, lookups{0};
+  std::string found_key;  // what find_sent answers
+  strand* on = nullptr;
+
+  void write(storage::write_fn fn, std::function<void(const status&)> done) override {
+    strand* s = on;
+    writer->try_submit(std::move(fn),
+                       [s, done](const status& st) { s->post([done, st] { done(st); }); });
+  }
+  void generate(ai::ai_request r, std::function<void(ai::ai_response)> done) override {
+    ++ai_calls;
+    strand* s = on;
+    if (ai_failures > 0) {
+      --ai_failures;
+      ai::ai_response bad;
+      bad.status = ai::outcome::error;
+      bad.failure = failure;
+      bad.error_message = "scripted";
+      return s->post([done, bad] { done(bad); });
+    }
+    offline.generate(std::move(r),
+                     [s, done](ai::ai_response a) { s->post([done, a] { done(a); }); });
+  }
+  void send_text(const send_target&, const std::string&,
+                 std::function<void(send_result)> done) override {
+    ++sends;
+    on->post([done] { done({send_result::kind::ok, "EVO-SENT", "", {}}); });
+  }
+  void find_sent(const send_target&, const std::string&, int64_t,
+                 std::function<void(send_result)> done) override {
+    ++lookups;
+    std::string key = found_key;
+    on->post([done, key] { done({send_result::kind::ok, key, "", {}}); });
+  }
+};
+
+const char* payload = R"({"event":"messages.upsert","instance":"bot","data":{"key":{
+  "remoteJid":"5511911111111@s.whatsapp.net","fromMe":false,"id":"M1"},
+  "message":{"conversation":"quero vender meu apartamento"},"messageType":"conversation"}})";
+
+class runner_fixture {
+ public:
+  explicit runner_fixture(const std::string& kind = "sandbox") {
+    storage::db_options o;
+    o.path = dir_.file("aibud.db");
+    o.sync = "NORMAL";
+    auto db = storage::open_ready(o);
+    REQUIRE(db.ok());
+    {
+      storage::tenants_repo tenants(**db);
+      auto t = tenants.create("acme", "standard", 10, 1, "pt-BR");
+      REQUIRE(t.ok());
+      storage::instances_repo instances(**db);
+      REQUIRE(instances.create("bot", t->id, kind, "http://127.0.0.1:9", "key", "secret").ok());
+      storage::new_job j;
+      j.instance_id = 1;
+      j.wa_message_id = "M1";
+      j.event = "messages.upsert";
+      j.contact_key = "5511911111111@s.whatsapp.net";
+      j.sender_jids = R"(["5511911111111@s.whatsapp.net"])";
+      j.payload = payload;
+      REQUIRE(storage::jobs_repo(**db).insert(j).ok());
+    }
+    db->reset();
+    storage::writer_options wo;
+    wo.db = o;
+    auto w = storage::writer::start(wo);
+    REQUIRE(w.ok());
+    writer_ = std::move(*w);
+    fx.writer = writer_.get();
+    fx.on = &strand_;
+    settings.retry_base = std::chrono::milliseconds(1);
+    settings.retry_max = std::chrono::milliseconds(5);
+  }
+  ~runner_fixture() { writer_->stop(); }
+
+  run_result run(bool woken = false) {
+    job_runner runner(fx, settings);
+    std::mutex m;
+    std::optional<run_result> out;
+    runner.run(
+        1,
+        [&](run_result r) {
+          std::lock_guard<std::mutex> lock(m);
+          out = r;
+        },
+        woken);
+    REQUIRE(wait_until([&] {
+      std::lock_guard<std::mutex> lock(m);
+      return out.has_value();
+    }));
+    return *out;
+  }
+
+  std::string scalar(const std::string& sql) {
+    SQLite::Database db(dir_.file("aibud.db"), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, sql);
+    if (!q.executeStep() || q.getColumn(0).isNull()) return "";
+    return q.getColumn(0).getString();
+  }
+
+  // Writes through the writer and waits.
+  void write(storage::write_fn fn) {
+    std::atomic<bool> done{false};
+    REQUIRE(writer_->try_submit(std::move(fn), [&](const status& s) {
+      CHECK(s.ok());
+      done = true;
+    }));
+    REQUIRE(wait_until([&] { return done.load(); }));
+  }
+
+  test_effects fx;
+  runner_settings settings;
+
+ private:
+  testing::temp_dir dir_;
+  std::unique_ptr<storage::writer> writer_;
+  strand strand_;
+};
+
+}  // namespace
+
+TEST_CASE("a job runs to done in three writer calls with one send and one charge") {
+  runner_fixture f;
+  auto r = f.run();
+  CHECK(r.what == run_result::kind::finished);
+  CHECK(r.status == "done");
+  CHECK(r.writes == 3);
+  CHECK(r.settled);
+  CHECK(f.scalar("SELECT status FROM jobs") == "done");
+  CHECK(f.scalar("SELECT attempts FROM jobs") == "1");
+  CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages") == "1");
+  CHECK(f.scalar("SELECT SUM(amount) FROM credit_ledger WHERE kind = 'commit'") == "1");
+  CHECK(f.scalar("SELECT COUNT(*) FROM interactions") == "2");
+  CHECK(f.fx.ai_calls == 1);
+  // A finished job run again changes nothing.
+  auto again = f.run();
+  CHECK(again.what == run_result::kind::finished);
+  CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages") == "1");
+}
+
+TEST_CASE("a retryable AI failure defers the job, and the retry resumes after the saved steps") {
+  runner_fixture f;
+  f.fx.ai_failures = 1;
+  auto first = f.run();
+  CHECK(first.what == run_result::kind::deferred);
+  CHECK(f.scalar("SELECT status FROM jobs") == "waiting");
+  CHECK(f.scalar("SELECT last_error FROM jobs").find("scripted") != std::string::npos);
+  CHECK(first.not_before > 0);
+  // The reservation stays held while it waits.
+  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "1");
+  REQUIRE(wait_until([&] { return time::now_ms() >= first.not_before; }));
+  auto second = f.run();
+  CHECK(second.what == run_result::kind::finished);
+  CHECK(second.writes == 3);  // attempt (no context or reserve left to do), intent, finish
+  CHECK(f.scalar("SELECT attempts FROM jobs") == "2");
+  CHECK(f.scalar("SELECT COUNT(*) FROM credit_ledger WHERE kind = 'reserve'") == "1");
+  CHECK(f.fx.ai_calls == 2);
+}
+
+TEST_CASE("past max_attempts a retryable failure moves the job to the DLQ and frees its credits") {
+  runner_fixture f;
+  f.settings.max_attempts = 2;
+  f.fx.ai_failures = 5;
+  auto r = f.run();
+  REQUIRE(r.what == run_result::kind::deferred);
+  REQUIRE(wait_until([&] { return time::now_ms() >= r.not_before; }));
+  r = f.run();
+  CHECK(r.what == run_result::kind::failed);
+  CHECK(r.settled);
+  CHECK(f.scalar("SELECT status FROM jobs") == "failed");
+  CHECK(f.scalar("SELECT COUNT(*) FROM failed_jobs") == "1");
+  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "0");
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "0");
+}
+
+TEST_CASE("a non-retryable AI failure goes straight to the DLQ") {
+  runner_fixture f;
+  f.fx.ai_failures = 1;
+  f.fx.failure = ai::error_kind::invalid_request;
+  auto r = f.run();
+  CHECK(r.what == run_result::kind::failed);
+  CHECK(f.scalar("SELECT attempts FROM failed_jobs") == "1");
+}
+
+TEST_CASE("an Evolution send intent without a result is reconciled instead of sent again") {
+  runner_fixture f("evolution");
+  // A first run that crashed after saving its intent: context, reserve, ai and the intent.
+  f.write([](storage::write_context& w) -> status {
+    auto r = w.usage().reserve(1, 1, "reserve", 1, time::now_ms());
+    if (!r) return r.err();
+    return ok_status();
+  });
+  job_journal j;
+  j.context = context_step{"reply",
+                           "",
+                           0,
+                           1,
+                           0,
+                           1,
+                           "text",
+                           "quero vender",
+                           "5511911111111@s.whatsapp.net",
+                           nlohmann::json::object()};
+  j.reserve = reserve_step{1, false, false};
+  j.ai = ai_step{"Posso ajudar!", "sell", "qualified", "offline", 1, 1};
+  j.act = act_step{"hash", time::now_ms(), "Posso ajudar!", std::nullopt};
+  f.write([&](storage::write_context& w) -> status {
+    auto c = w.contacts().create(1, "5511911111111@s.whatsapp.net");
+    if (!c) return c.err();
+    j.context->contact_id = c->id;
+    return w.jobs().set_steps(1, serialize(j));
+  });
+  f.fx.found_key = "EVO-EARLIER";
+  auto r = f.run();
+  CHECK(r.what == run_result::kind::finished);
+  CHECK(f.fx.lookups == 1);
+  CHECK(f.fx.sends == 0);
+  CHECK(f.scalar("SELECT wa_message_id FROM sent_messages") == "EVO-EARLIER");
+  CHECK(f.scalar("SELECT status FROM contacts") == "qualified");
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "1");
+}
+
+TEST_CASE("an Evolution send intent not found upstream is sent once") {
+  runner_fixture f("evolution");
+  auto r = f.run();
+  CHECK(r.what == run_result::kind::finished);
+  CHECK(f.fx.sends == 1);
+  CHECK(f.fx.lookups == 0);  // this run saved the intent itself: nothing can have gone out
+  CHECK(f.scalar("SELECT wa_message_id FROM sent_messages") == "EVO-SENT");
+}

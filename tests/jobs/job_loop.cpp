@@ -1,0 +1,140 @@
+#include "tests/jobs/job_loop.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <regex>
+#include <stdexcept>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+extern char** environ;
+
+namespace aibud::testing {
+namespace {
+
+run_options clean_env(const std::string& db) {
+  run_options o;
+  for (char** e = environ; *e; ++e) {
+    std::string entry(*e);
+    if (entry.rfind("AIBUD_", 0) == 0) o.unset_env.push_back(entry.substr(0, entry.find('=')));
+  }
+  o.env["AIBUD_DB"] = db;
+  return o;
+}
+
+int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+job_loop::job_loop(int64_t credits) {
+  auto env = clean_env(db_path());
+  env.cwd = dir_.path();
+  auto t = aibud({"tenant", "create", "acme", "--credits", std::to_string(credits), "--json"}, env);
+  if (t.exit_code != 0) throw std::runtime_error("tenant create: " + t.err);
+  auto i =
+      aibud({"instance", "create", "acme-bot", "--tenant", "acme", "--sandbox", "--json"}, env);
+  if (i.exit_code != 0) throw std::runtime_error("instance create: " + i.err);
+  secret_ = nlohmann::json::parse(i.out).at("webhook_secret").get<std::string>();
+}
+
+job_loop::~job_loop() {
+  stop();
+}
+
+bool job_loop::start(std::map<std::string, std::string> env) {
+  auto o = clean_env(db_path());
+  o.cwd = dir_.path();
+  o.env["AIBUD_JOBS_RETRY_BASE"] = "20ms";
+  o.env["AIBUD_JOBS_RETRY_MAX"] = "200ms";
+  o.env["AIBUD_LOG_LEVEL"] = "info";  // the "listening" line names the port
+  for (auto& [k, v] : env) o.env[k] = v;
+  server_ = std::make_unique<child>(
+      std::vector<std::string>{AIBUD_BINARY, "serve", "--listen", "127.0.0.1:0"}, o);
+  std::smatch m;
+  const std::regex listening(R"re("address":"127\.0\.0\.1:(\d+)")re");
+  bool up = wait_until([&] {
+    std::string out = server_->output();
+    if (!std::regex_search(out, m, listening)) return false;
+    port_ = static_cast<uint16_t>(std::stoi(m[1].str()));
+    return true;
+  });
+  return up;
+}
+
+void job_loop::stop() {
+  if (!server_) return;
+  if (server_->running()) {
+    server_->kill(SIGTERM);
+    server_->wait();
+  }
+  server_.reset();
+}
+
+int job_loop::post(const wa_message& m) {
+  nlohmann::json key = {
+      {"remoteJid", m.remote_jid}, {"fromMe", m.from_me}, {"id", m.id}, {"participant", ""}};
+  if (!m.remote_jid_alt.empty()) key["remoteJidAlt"] = m.remote_jid_alt;
+  key["addressingMode"] = m.remote_jid.find("@lid") != std::string::npos ? "lid" : "pn";
+  nlohmann::json body = {{"event", "messages.upsert"},
+                         {"instance", "acme-bot"},
+                         {"data",
+                          {{"key", key},
+                           {"pushName", m.from_me ? "Loja" : "Cliente"},
+                           {"status", "DELIVERY_ACK"},
+                           {"message", {{"conversation", m.text}}},
+                           {"messageType", "conversation"},
+                           {"messageTimestamp", m.timestamp_s ? m.timestamp_s : now_s()},
+                           {"source", "android"}}},
+                         {"date_time", "2025-12-05T10:15:33.102Z"},
+                         {"sender", "5511900000000@s.whatsapp.net"}};
+  auto r = testing::post("127.0.0.1", port_, "/webhook/evolution/acme-bot", body.dump(),
+                         {{"X-Aibud-Secret", secret_}, {"Content-Type", "application/json"}});
+  return r.status;
+}
+
+std::string job_loop::metrics() {
+  return testing::get("127.0.0.1", port_, "/metrics").body;
+}
+
+std::string job_loop::scalar(const std::string& sql) const {
+  SQLite::Database db(db_path(), SQLite::OPEN_READONLY);
+  db.setBusyTimeout(5000);
+  SQLite::Statement q(db, sql);
+  if (!q.executeStep() || q.getColumn(0).isNull()) return "";
+  return q.getColumn(0).getString();
+}
+
+std::vector<std::string> job_loop::rows(const std::string& sql) const {
+  SQLite::Database db(db_path(), SQLite::OPEN_READONLY);
+  db.setBusyTimeout(5000);
+  SQLite::Statement q(db, sql);
+  std::vector<std::string> out;
+  while (q.executeStep()) {
+    std::string row;
+    for (int i = 0; i < q.getColumnCount(); ++i) {
+      if (i) row += "|";
+      row += q.getColumn(i).isNull() ? "" : q.getColumn(i).getString();
+    }
+    out.push_back(row);
+  }
+  return out;
+}
+
+bool job_loop::wait_settled(int64_t jobs, std::chrono::milliseconds timeout) {
+  return wait_until(
+      [&] {
+        return count("SELECT COUNT(*) FROM jobs") >= jobs &&
+               count(
+                   "SELECT COUNT(*) FROM jobs WHERE status IN "
+                   "('pending','running','waiting')") == 0;
+      },
+      timeout);
+}
+
+}  // namespace aibud::testing
