@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include "runtime/config.hpp"
+#include "runtime/database_options.hpp"
 #include "storage/audit_repo.hpp"
 #include "storage/database.hpp"
 
@@ -37,23 +38,13 @@ const config::config& context::cfg() {
   return *cfg_;
 }
 
-namespace {
-storage::db_options db_options_of(const config::config& cfg) {
-  storage::db_options options;
-  options.path = cfg.db;
-  options.sync = cfg.storage.sync;
-  options.busy_timeout_ms = static_cast<int>(cfg.storage.busy_timeout.count());
-  return options;
-}
-}  // namespace
-
 SQLite::Database& context::db() {
-  if (!db_) db_ = must(storage::open_ready(db_options_of(cfg())));
+  if (!db_) db_ = must(storage::open_ready(runtime::database_options(cfg())));
   return *db_;
 }
 
 SQLite::Database& context::raw_db() {
-  if (!db_) db_ = must(storage::open_database(db_options_of(cfg())));
+  if (!db_) db_ = must(storage::open_database(runtime::database_options(cfg())));
   return *db_;
 }
 

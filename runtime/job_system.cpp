@@ -16,6 +16,7 @@
 #include "base/log.hpp"
 #include "base/time.hpp"
 #include "runtime/actor_system.hpp"
+#include "runtime/database_options.hpp"
 #include "runtime/actor_system_internal.hpp"
 #include "storage/database.hpp"
 #include "storage/instances_repo.hpp"
@@ -205,10 +206,8 @@ job_system::~job_system() {
 
 status job_system::start() {
   impl& m = *impl_;
-  storage::db_options ro;
-  ro.path = m.cfg.db;
+  storage::db_options ro = database_options(m.cfg);
   ro.read_only = true;
-  ro.busy_timeout_ms = static_cast<int>(m.cfg.storage.busy_timeout.count());
   auto db = storage::open_database(ro);
   if (!db) return db.err();
   m.reader = std::move(*db);

@@ -10,6 +10,7 @@
 #include "adapters/http/webhook_handler.hpp"
 #include "base/log.hpp"
 #include "runtime/admin_api.hpp"
+#include "runtime/database_options.hpp"
 #include "runtime/db_lock.hpp"
 #include "runtime/intake.hpp"
 #include "runtime/job_system.hpp"
@@ -21,14 +22,6 @@
 
 namespace aibud::runtime {
 namespace {
-
-storage::db_options db_options_of(const config::config& cfg) {
-  storage::db_options options;
-  options.path = cfg.db;
-  options.sync = cfg.storage.sync;
-  options.busy_timeout_ms = static_cast<int>(cfg.storage.busy_timeout.count());
-  return options;
-}
 
 http::server_options server_options_of(const config::config& cfg, const config::host_port& at) {
   http::server_options options;
@@ -94,13 +87,13 @@ status serve(const config::config& cfg) {
   if (!lock) return lock.err();
   {
     // The schema gate and the secrets check run before anything is served.
-    auto db = storage::open_ready(db_options_of(cfg));
+    auto db = storage::open_ready(database_options(cfg));
     if (!db) return db.err();
     if (auto s = secrets::verify_instance_secrets(**db, *sealer); !s) return s;
   }
 
   storage::writer_options writer_options;
-  writer_options.db = db_options_of(cfg);
+  writer_options.db = database_options(cfg);
   writer_options.queue_capacity = static_cast<std::size_t>(cfg.writer.queue_limit);
   writer_options.max_batch = static_cast<std::size_t>(cfg.writer.max_batch);
   auto writer = storage::writer::start(writer_options);
@@ -124,7 +117,7 @@ status serve(const config::config& cfg) {
   http::webhook_handler webhooks(inbox.lookup_fn(), commit, counters);
 
   storage::reader_options reader_options;
-  reader_options.db = db_options_of(cfg);
+  reader_options.db = database_options(cfg);
   auto reads = storage::reader::start(reader_options);
   if (!reads) {
     (*writer)->stop();
