@@ -64,7 +64,7 @@ pid_t spawn(const std::vector<std::string>& argv, const run_options& options, in
 }  // namespace
 
 void poll_pause() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // poll interval of wait_until
 }
 
 run_result run(const std::vector<std::string>& argv, const run_options& options) {
