@@ -38,8 +38,10 @@ caf::behavior worker(caf::event_based_actor* self, bool in_job) {
   };
 }
 
-caf::behavior crash_at_start(caf::event_based_actor* self) {
-  self->quit(caf::sec::runtime_error);
+// Takes an argument on purpose: spawning a function with none makes CAF 0.17.6's
+// init_fun_factory dereference an empty shared_ptr<tuple<>> (UBSan reports it).
+caf::behavior crash_at_start(caf::event_based_actor* self, caf::error reason) {
+  self->quit(std::move(reason));
   return {};
 }
 
@@ -62,7 +64,7 @@ struct counting_factory {
         log->calls.push_back(steady_clock::now());
         n = log->calls.size();
       }
-      if (n <= crashes) return sup->spawn(crash_at_start);
+      if (n <= crashes) return sup->spawn(crash_at_start, caf::error{caf::sec::runtime_error});
       return sup->spawn(worker, in_job);
     };
   }
