@@ -41,13 +41,13 @@ asan: deps $(ASAN_BUILD)/build.ninja
 
 # Every test, then every test again under AddressSanitizer and UndefinedBehaviorSanitizer.
 test: build asan
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE soak
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE soak
 
 # The fast loop while developing: the release build's tests only.
 unit: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE soak
 
 demo: build
 	./$(BUILD)/aibud demo
