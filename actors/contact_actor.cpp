@@ -142,9 +142,15 @@ void start_next(self_ptr self, bool woken) {
   if (woken) st.blocked = false;
   // A nudge can arrive before the load: running it first would overtake older jobs.
   if (st.running || st.blocked || !st.loaded) return;
-  if (st.queue.empty()) return schedule_idle(self);
+  if (st.queue.empty()) {
+    if (st.services->tree) st.services->tree->contact_running(st.instance_id, st.slot, {}, 0);
+    return schedule_idle(self);
+  }
   const int64_t id = *st.queue.begin();
   st.running = id;
+  if (st.services->tree)
+    st.services->tree->contact_running(st.instance_id, st.slot, id,
+                                       static_cast<int64_t>(st.queue.size()) - 1);
   ++st.idle_generation;
   caf::weak_actor_ptr weak = caf::actor_cast<caf::weak_actor_ptr>(self);
   auto services = st.services;

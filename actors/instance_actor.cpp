@@ -48,6 +48,15 @@ void activate(self_ptr self, uint64_t id) {
                              st.instance_id, id, slot.jids);
   self->monitor(slot.actor);
   st.by_actor[slot.actor.address()] = id;
+  if (st.services->tree) {
+    std::string shown = slot.jids.empty() ? std::string() : slot.jids.front();
+    for (const auto& j : slot.jids)
+      if (is_phone_jid(j)) {
+        shown = j;
+        break;
+      }
+    st.services->tree->contact_started(st.instance_id, id, shown, slot.restarts);
+  }
 }
 
 uint64_t slot_for(self_ptr self, const std::vector<std::string>& jids) {
@@ -89,6 +98,7 @@ void passivate(self_ptr self, uint64_t id, uint64_t received) {
   auto it = st.slots.find(id);
   if (it == st.slots.end() || !it->second.actor || it->second.sent != received) return;
   self->send(it->second.actor, stop_atom::value);
+  if (st.services->tree) st.services->tree->contact_stopped(st.instance_id, id);
   st.by_actor.erase(it->second.actor.address());
   for (const auto& j : it->second.jids) {
     auto m = st.by_jid.find(j);
@@ -107,9 +117,12 @@ void on_down(self_ptr self, const caf::down_msg& down) {
   slot.actor = nullptr;
   if (!down.reason) {
     st.slots.erase(id);
+    if (st.services->tree) st.services->tree->contact_stopped(st.instance_id, id);
     return;
   }
-  const int n = std::min(++slot.restarts, 8);
+  ++slot.restarts;
+  if (st.services->tree) st.services->tree->contact_restarting(st.instance_id, id, slot.restarts);
+  const int n = std::min(slot.restarts, 8);
   const auto base = st.services->settings.retry_base;
   const auto delay = std::min(base * (1 << (n - 1)), std::chrono::milliseconds(30000));
   log::warn("contact crashed; restarting", {{"instance", st.instance_id},
@@ -130,6 +143,11 @@ instance_actor::behavior_type instance_behavior(self_ptr self,
   self->state.services = std::move(services);
   self->state.tenant = std::move(tenant);
   self->state.instance_id = instance_id;
+  if (auto& tree = self->state.services->tree) {
+    tree->instance_started(instance_id);
+    // The snapshot must not keep contacts of an instance that ended (with its dispatcher).
+    self->attach_functor([tree, instance_id] { tree->instance_stopped(instance_id); });
+  }
   self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
   return {
       [self](job_atom, int64_t job, const std::vector<std::string>& jids) {

@@ -139,6 +139,9 @@ class job_run : public std::enable_shared_from_this<job_run> {
   void send();
   void finish_write();
   void fail_retryable(const std::string& why, std::optional<milliseconds> retry_after);
+  bool breaker_open(const std::string& key);
+  std::string evolution_key() const { return "evolution:" + std::to_string(instance_.id); }
+  void wait_uncounted(int64_t not_before, const std::string& why);
   void on_send_failure(const send_result& r, const char* what);
   void dlq(const std::string& why);
   void defer(int64_t not_before, const std::string& why, run_result::kind kind);
@@ -195,6 +198,17 @@ status job_run::write_start(storage::write_context& w) {
   if (!inst) return inst.err();
   instance_ = std::move(*inst);
   result_.tenant_id = instance_.tenant_id;
+  if (instance_.kind == "evolution" && instance_.state == "unauthorized") {
+    // Held until the instance is open again: sending would only be refused again.
+    const int64_t nb = now + s_.retry_max.count();
+    if (auto s = w.jobs().defer(id_, nb, std::string("instance unauthorized")); !s) return s;
+    result_.what = run_result::kind::deferred;
+    result_.status = js::waiting;
+    result_.not_before = nb;
+    result_.error = "instance unauthorized";
+    ended_ = true;
+    return ok_status();
+  }
   auto tenant = w.tenants().get(instance_.tenant_id);
   if (!tenant) return tenant.err();
   language_ = tenant->language;
@@ -378,15 +392,28 @@ void job_run::next() {
 }
 
 void job_run::call_ai() {
+  if (breaker_open("ai")) return;
   auto self = shared_from_this();
   fx_.generate(decode_request(journal_.context->ai_inputs),
                [self](ai::ai_response r) { self->on_ai(std::move(r)); });
 }
 
 void job_run::on_ai(ai::ai_response r) {
+  const bool upstream_down =
+      r.status == ai::outcome::error &&
+      (r.failure == ai::error_kind::retryable || r.failure == ai::error_kind::transport);
+  if (upstream_down)
+    s_.breakers->on_failure("ai", now_ms());
+  else
+    s_.breakers->on_success("ai");
   if (r.status == ai::outcome::blocked) return dlq("ai blocked: " + r.block_reason);
   if (r.status == ai::outcome::error) {
     const std::string why = "ai " + std::string(ai::to_string(r.failure)) + ": " + r.error_message;
+    if (r.failure == ai::error_kind::daily_quota && r.retry_after.count() > 0) {
+      // Nothing will answer before the quota resets: wait for it, not an attempt's failure.
+      if (now_ms() + r.retry_after.count() - job_.created_at > s_.max_wait.count()) return dlq(why);
+      return wait_uncounted(now_ms() + r.retry_after.count(), why);
+    }
     if (!ai::is_retryable(r.failure)) return dlq(why);
     std::optional<milliseconds> after;
     if (r.retry_after.count() > 0) after = r.retry_after;
@@ -443,8 +470,10 @@ void job_run::reconcile() {
         });
     return;
   }
+  if (breaker_open(evolution_key())) return;
   fx_.find_sent(target_, journal_.act->text, journal_.act->at, [self](send_result r) {
     if (r.what != send_result::kind::ok) return self->on_send_failure(r, "findMessages");
+    self->s_.breakers->on_success(self->evolution_key());
     if (r.key_id.empty()) return self->send();
     log::info("send reconciled: found the earlier send", {{"job", self->id_}});
     self->journal_.act->result = r.key_id;
@@ -458,9 +487,11 @@ void job_run::send() {
     journal_.act->result = "SANDBOX-" + random_hex(10);
     return finish_write();
   }
+  if (breaker_open(evolution_key())) return;
   auto self = shared_from_this();
   fx_.send_text(target_, journal_.act->text, [self](send_result r) {
     if (r.what != send_result::kind::ok) return self->on_send_failure(r, "sendText");
+    self->s_.breakers->on_success(self->evolution_key());
     fault_point("sent");
     self->journal_.act->result = r.key_id;
     self->finish_write();
@@ -470,6 +501,10 @@ void job_run::send() {
 void job_run::on_send_failure(const send_result& r, const char* what) {
   const std::string why = std::string(what) + ": " + r.message;
   const int64_t now = now_ms();
+  if (r.what == send_result::kind::retryable)
+    s_.breakers->on_failure(evolution_key(), now);
+  else
+    s_.breakers->on_success(evolution_key());  // Evolution answered: it is up
   switch (r.what) {
     case send_result::kind::ok:
       return;
@@ -479,8 +514,7 @@ void job_run::on_send_failure(const send_result& r, const char* what) {
       return dlq(why);
     case send_result::kind::not_connected:
       if (now - job_.created_at > s_.max_wait.count()) return dlq(why);
-      return defer(now + retry_delay(s_, attempts_, r.retry_after).count(), why,
-                   run_result::kind::deferred);
+      return wait_uncounted(now + retry_delay(s_, attempts_, r.retry_after).count(), why);
     case send_result::kind::unauthorized: {
       // The instance's key is refused: mark it and hold its jobs until someone fixes it.
       auto self = shared_from_this();
@@ -489,9 +523,7 @@ void job_run::on_send_failure(const send_result& r, const char* what) {
           [name](storage::write_context& w) {
             return w.instances().update_state(name, "unauthorized");
           },
-          [self, why] {
-            self->defer(now_ms() + self->s_.retry_max.count(), why, run_result::kind::deferred);
-          });
+          [self, why] { self->wait_uncounted(now_ms() + self->s_.retry_max.count(), why); });
       return;
     }
   }
@@ -579,6 +611,49 @@ void job_run::fail_retryable(const std::string& why, std::optional<milliseconds>
         run_result::kind::deferred);
 }
 
+// Whether the upstream's breaker holds this call back; if so the job waits for the breaker
+// (or, past max_wait, goes to the DLQ) and the run ends here.
+bool job_run::breaker_open(const std::string& key) {
+  const int64_t now = now_ms();
+  if (s_.breakers->allow(key, now)) return false;
+  if (now - job_.created_at > s_.max_wait.count()) {
+    dlq("circuit_open");
+    return true;
+  }
+  wait_uncounted(std::max(s_.breakers->retry_at(key), now + 1), "circuit_open");
+  return true;
+}
+
+// Defers the job and gives back the attempt this run counted: waiting on the world (a
+// breaker, a quota, the instance) is not the job failing.
+void job_run::wait_uncounted(int64_t not_before, const std::string& why) {
+  auto self = shared_from_this();
+  std::string steps = serialize(journal_);
+  write(
+      [self, not_before, why, steps](storage::write_context& w) -> status {
+        if (auto s = w.jobs().set_steps(self->id_, steps); !s) return s;
+        if (auto s = w.jobs().defer(self->id_, not_before, why); !s) return s;
+        try {
+          SQLite::Statement q(
+              w.db(), "UPDATE jobs SET attempts = attempts - 1 WHERE id = ? AND attempts > 0");
+          q.bind(1, self->id_);
+          q.exec();
+        } catch (const SQLite::Exception& e) {
+          return make_error(errc::unavailable, std::string("uncount attempt: ") + e.what());
+        }
+        return ok_status();
+      },
+      [self, not_before, why] {
+        log::info("job waiting",
+                  {{"job", self->id_}, {"error", why}, {"in_ms", not_before - now_ms()}});
+        self->result_.what = run_result::kind::deferred;
+        self->result_.status = js::waiting;
+        self->result_.not_before = not_before;
+        self->result_.error = why;
+        self->finish();
+      });
+}
+
 void job_run::dlq(const std::string& why) {
   auto self = shared_from_this();
   write([self, why](storage::write_context& w) { return self->dlq_in(w, why); },
@@ -654,7 +729,9 @@ void fault_point(const char* point) {
 }
 
 job_runner::job_runner(effects& fx, runner_settings settings)
-    : fx_(fx), settings_(std::move(settings)) {}
+    : fx_(fx), settings_(std::move(settings)) {
+  if (!settings_.breakers) settings_.breakers = std::make_shared<breaker_set>();
+}
 
 void job_runner::run(int64_t job_id, std::function<void(run_result)> done, bool woken) {
   std::make_shared<job_run>(fx_, settings_, job_id, std::move(done), woken)->start();

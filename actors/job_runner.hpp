@@ -5,7 +5,9 @@
 // (C) send result + record + charge + done. Every outside effect goes through `effects`, whose
 // callbacks may arrive on any thread but never two at once for one run.
 //
-// Failures (ARCHITECTURE §3.6-3.8): retryable ones defer the job (`waiting`, `not_before` =
+// Failures (ARCHITECTURE §3.6-3.8): an open breaker, an AI daily quota, an instance that is
+// not connected or not authorized make the job wait without counting an attempt; other
+// retryable ones defer the job (`waiting`, `not_before` =
 // now + exponential backoff with jitter, Retry-After honoured); past `max_attempts`, and for
 // non-retryable ones, the job goes to the DLQ and its reservation is released. A reservation
 // refused while others are open leaves the job `waiting` without counting an attempt.
@@ -19,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/circuit_breaker.hpp"
 #include "actors/reply_agent.hpp"
 #include "adapters/ai/gateway.hpp"
 #include "base/error.hpp"
@@ -73,6 +76,10 @@ struct runner_settings {
   // How long a job refused only because of other open reservations waits before trying
   // again by itself (the tenant actor usually wakes it earlier).
   std::chrono::milliseconds credit_wait{1000};
+  // The process's breakers ("ai", "evolution:<instance id>"), shared by every runner; unset:
+  // the runner makes its own with default settings. While one is open, jobs needing it wait
+  // (no attempt counted) up to `max_wait`, then go to the DLQ with error `circuit_open`.
+  std::shared_ptr<breaker_set> breakers;
 };
 
 // What a run left the job as.

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "actors/job_runner.hpp"
+#include "actors/live_tree.hpp"
 
 namespace aibud::storage {
 class writer;
@@ -32,6 +33,8 @@ struct job_services {
   runner_settings settings;
   std::chrono::milliseconds idle_timeout{10 * 60 * 1000};  // contacts.idle_timeout
   std::atomic<bool> stopping{false};
+  // The live tree the actors keep current; unset: not kept.
+  std::shared_ptr<live_tree> tree;
 };
 
 }  // namespace aibud::actors

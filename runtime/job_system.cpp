@@ -16,8 +16,8 @@
 #include "base/log.hpp"
 #include "base/time.hpp"
 #include "runtime/actor_system.hpp"
-#include "runtime/database_options.hpp"
 #include "runtime/actor_system_internal.hpp"
+#include "runtime/database_options.hpp"
 #include "storage/database.hpp"
 #include "storage/instances_repo.hpp"
 #include "storage/jobs_repo.hpp"
@@ -65,8 +65,10 @@ void route(dispatcher_ptr self, int64_t job, int64_t instance_id, int64_t tenant
            const std::vector<std::string>& jids) {
   auto& st = self->state;
   auto t = st.tenants.find(tenant_id);
-  if (t == st.tenants.end())
+  if (t == st.tenants.end()) {
     t = st.tenants.emplace(tenant_id, actors::spawn_tenant(self, tenant_id)).first;
+    if (st.services->tree) st.services->tree->tenant_started(tenant_id);
+  }
   auto i = st.instances.find(instance_id);
   if (i == st.instances.end())
     i = st.instances
@@ -84,8 +86,9 @@ void load_unfinished(dispatcher_ptr self) {
   auto jobs = std::make_shared<std::vector<found>>();
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
   auto services = self->state.services;
+  auto tree = services->tree;
   bool queued = services->writer->try_submit(
-      [jobs](storage::write_context& w) -> status {
+      [jobs, tree](storage::write_context& w) -> status {
         std::map<int64_t, int64_t> tenant_of;
         int64_t after = 0;
         for (;;) {
@@ -101,6 +104,7 @@ void load_unfinished(dispatcher_ptr self) {
               auto inst = w.instances().get(j.instance_id);
               if (!inst) return inst.err();
               t = tenant_of.emplace(j.instance_id, inst->tenant_id).first;
+              if (tree) tree->describe_instance(j.instance_id, inst->tenant_id, inst->name);
             }
             jobs->push_back({j.id, j.instance_id, t->second, jids_of(j)});
           }
@@ -178,6 +182,7 @@ struct job_system::impl {
   std::unique_ptr<storage::jobs_repo> jobs;
   std::unique_ptr<storage::instances_repo> instances;
   std::map<int64_t, int64_t> tenant_of;  // instance id → tenant id
+  std::shared_ptr<actors::live_tree> tree = std::make_shared<actors::live_tree>();
 
   impl(const config::config& c, storage::writer& w, const secrets::sealer& s)
       : cfg(c), writer(w), sealer(s) {}
@@ -239,6 +244,7 @@ status job_system::start() {
   services->writer = &m.writer;
   services->provider = m.provider.get();
   services->idle_timeout = m.cfg.contacts.idle_timeout;
+  services->tree = m.tree;
   auto& s = services->settings;
   s.max_attempts = m.cfg.jobs.max_attempts;
   s.retry_base = m.cfg.jobs.retry_base;
@@ -313,6 +319,7 @@ void job_system::nudge(int64_t job_id) {
       auto inst = m.instances->get(instance_id);
       if (!inst) return;
       t = m.tenant_of.emplace(instance_id, inst->tenant_id).first;
+      m.tree->describe_instance(instance_id, inst->tenant_id, inst->name);
     }
     tenant_id = t->second;
   }
@@ -336,6 +343,52 @@ void job_system::stop() {
 
 system& job_system::actors() {
   return *impl_->rt;
+}
+
+std::vector<actor_entry> job_system::live_tree() const {
+  const impl& m = *impl_;
+  std::vector<actor_entry> out;
+  if (!m.started || m.stopped) return out;
+  // The supervisors and the dispatcher answer for themselves (their restarts); the tenants,
+  // instances and contacts come from the snapshot their actors keep.
+  auto supervised = m.rt->tree(std::chrono::seconds(2));
+  if (supervised) {
+    std::function<void(const nlohmann::json&, const std::string&)> walk =
+        [&](const nlohmann::json& node, const std::string& parent) {
+          actor_entry e;
+          const std::string name = node.value("name", "");
+          e.path = parent.empty() ? "/" : (parent == "/" ? "/" : parent + "/") + name;
+          e.kind = node.value("kind", "");
+          e.state = node.value("state", "running");
+          e.restarts = node.value("restarts", int64_t{0});
+          out.push_back(e);
+          if (node.contains("children"))
+            for (const auto& c : node["children"]) walk(c, e.path);
+        };
+    walk(*supervised, "");
+  }
+  actor_entry writer;
+  writer.path = "/storage-writer";
+  writer.kind = "writer";
+  writer.state = "running";
+  writer.last_activity = time::now_ms();
+  out.push_back(writer);
+  for (auto& n : m.tree->snapshot()) {
+    actor_entry e;
+    e.path = std::move(n.path);
+    e.kind = std::move(n.kind);
+    e.state = std::move(n.state);
+    e.mailbox = n.mailbox;
+    e.job = n.job;
+    e.restarts = n.restarts;
+    e.last_activity = n.last_activity;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+int64_t job_system::active_contacts() const {
+  return impl_->tree->active_contacts();
 }
 
 }  // namespace aibud::runtime

@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "base/error.hpp"
 #include "runtime/config.hpp"
+#include "runtime/control.hpp"
 #include "runtime/secrets.hpp"
 
 namespace aibud::storage {
@@ -49,6 +51,13 @@ class job_system {
 
   // The actor runtime (the live tree for `aibud actors`); valid after start().
   system& actors();
+
+  // The live tree: root supervisor, dispatcher, storage writer, then every tenant, instance
+  // and active contact with its running job; parents before children. Thread-safe; empty
+  // before start() and after stop().
+  std::vector<actor_entry> live_tree() const;
+  // Contact actors alive now (the aibud_contact_actors_active gauge). Thread-safe.
+  int64_t active_contacts() const;
 
   struct impl;
 

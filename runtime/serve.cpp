@@ -1,5 +1,6 @@
 #include "runtime/serve.hpp"
 
+#include <malloc.h>
 #include <cstdlib>
 #include <sstream>
 
@@ -68,6 +69,14 @@ std::string metrics_text(const http::webhook_counters& c, const storage::writer_
   return out.str();
 }
 
+bool trim_on_metrics() {
+  static const bool on = [] {
+    const char* v = std::getenv("AIBUD_TEST_MALLOC_TRIM");
+    return v && std::string(v) == "1";
+  }();
+  return on;
+}
+
 // AIBUD_TEST_INTAKE_COMMIT=skip answers every event as accepted without storing it: the
 // ceiling the intake benchmark compares durable intake against. Never set in production.
 bool skip_commits() {
@@ -126,6 +135,7 @@ status serve(const config::config& cfg) {
   // Until the actor tree owns tenant, contact and DLQ state, the admin API changes it
   // through the storage writer.
   storage_control control(**writer, [&inbox](const std::string& name) { inbox.forget(name); });
+  control.show_tree([&jobs] { return jobs.live_tree(); });
 
   http::router routes;
   add_admin_routes(routes, **reads, control, {cfg.public_base_url(), cfg.takeover.pause});
@@ -136,10 +146,17 @@ status serve(const config::config& cfg) {
     respond(http::json_response(R"({"status":"ready"})"));
   });
   storage::writer& w = **writer;
-  routes.get("/metrics", [&counters, &w](http::request, http::responder respond) {
+  routes.get("/metrics", [&counters, &w, &jobs](http::request, http::responder respond) {
     http::response r;
     r.content_type = "text/plain; version=0.0.4";
+    // AIBUD_TEST_MALLOC_TRIM=1 (benchmarks): memory freed by passivated contacts is handed
+    // back first, so the RSS read after this answer counts only what is still held.
+    if (trim_on_metrics()) malloc_trim(0);
     r.body = metrics_text(counters, w.stats());
+    r.body +=
+        "# HELP aibud_contact_actors_active Contact actors alive (not passivated).\n"
+        "# TYPE aibud_contact_actors_active gauge\naibud_contact_actors_active " +
+        std::to_string(jobs.active_contacts()) + "\n";
     respond(std::move(r));
   });
   auto on_webhook = [&webhooks](http::request req, http::responder respond) {

@@ -81,7 +81,7 @@ void storage_control::delete_instance(std::string name, std::string actor, reply
 }
 
 void storage_control::actors_tree(reply<std::vector<actor_entry>> done) {
-  // No actor tree yet: the server's own long-lived parts are all there is to show.
+  if (tree_) return done(tree_());
   actor_entry writer;
   writer.path = "/storage-writer";
   writer.kind = "writer";

@@ -33,6 +33,10 @@ class storage_control : public control {
   void replay(dlq_target target, std::string actor, reply<std::vector<int64_t>> done) override;
   void purge(dlq_target target, std::string actor, reply<int> done) override;
   void delete_instance(std::string name, std::string actor, reply<unit> done) override;
+  // Answered from `source` once set (the job system's live tree); otherwise only the
+  // storage writer is listed.
+  using tree_fn = std::function<std::vector<actor_entry>()>;
+  void show_tree(tree_fn source) { tree_ = std::move(source); }
   void actors_tree(reply<std::vector<actor_entry>> done) override;
 
  private:
@@ -43,6 +47,7 @@ class storage_control : public control {
 
   storage::writer& writer_;
   deleted_fn on_deleted_;
+  tree_fn tree_;
 };
 
 }  // namespace aibud::runtime

@@ -2,10 +2,9 @@
 
 #include <SQLiteCpp/Database.h>
 
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "storage/audit_repo.hpp"
@@ -13,9 +12,11 @@
 #include "storage/failed_jobs_repo.hpp"
 #include "storage/instances_repo.hpp"
 #include "storage/jobs_repo.hpp"
+#include "storage/sqlite_internal.hpp"
 #include "storage/tenants_repo.hpp"
 #include "storage/tokens_repo.hpp"
 #include "storage/usage_repo.hpp"
+#include "storage/work_queue.hpp"
 
 namespace aibud::storage {
 
@@ -33,58 +34,49 @@ struct read_context::repos {
   std::unique_ptr<usage_repo> usage;
 };
 
-namespace {
-template <class Repo>
-Repo& lazy(std::unique_ptr<Repo>& slot, SQLite::Database& db) {
-  if (!slot) slot = std::make_unique<Repo>(db);
-  return *slot;
-}
-}  // namespace
-
 read_context::read_context(SQLite::Database& db) : db_(db), repos_(std::make_unique<repos>()) {}
 read_context::~read_context() = default;
 
 audit_repo& read_context::audit() {
-  return lazy(repos_->audit, db_);
+  return detail::lazy_repo(repos_->audit, db_);
 }
 contact_aliases_repo& read_context::aliases() {
-  return lazy(repos_->aliases, db_);
+  return detail::lazy_repo(repos_->aliases, db_);
 }
 contacts_repo& read_context::contacts() {
-  return lazy(repos_->contacts, db_);
+  return detail::lazy_repo(repos_->contacts, db_);
 }
 failed_jobs_repo& read_context::failed_jobs() {
-  return lazy(repos_->failed_jobs, db_);
+  return detail::lazy_repo(repos_->failed_jobs, db_);
 }
 instances_repo& read_context::instances() {
-  return lazy(repos_->instances, db_);
+  return detail::lazy_repo(repos_->instances, db_);
 }
 jobs_repo& read_context::jobs() {
-  return lazy(repos_->jobs, db_);
+  return detail::lazy_repo(repos_->jobs, db_);
 }
 tenants_repo& read_context::tenants() {
-  return lazy(repos_->tenants, db_);
+  return detail::lazy_repo(repos_->tenants, db_);
 }
 tokens_repo& read_context::tokens() {
-  return lazy(repos_->tokens, db_);
+  return detail::lazy_repo(repos_->tokens, db_);
 }
 usage_repo& read_context::usage() {
-  return lazy(repos_->usage, db_);
+  return detail::lazy_repo(repos_->usage, db_);
 }
 
 // ---- reader --------------------------------------------------------------------------
 
 struct reader::impl {
+  explicit impl(const reader_options& given) : options(given), queue(given.queue_capacity) {
+    options.db.read_only = true;
+  }
+
   // Constant after construction.
   reader_options options;
   std::vector<std::unique_ptr<SQLite::Database>> connections;
 
-  // Protected by mutex.
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<read_fn> queue;
-  bool stopping = false;
-
+  detail::work_queue<read_fn> queue;
   std::vector<std::thread> threads;
   std::once_flag stopped;
 
@@ -93,27 +85,19 @@ struct reader::impl {
 
 void reader::impl::run(SQLite::Database& db) {
   read_context context(db);
-  for (;;) {
-    read_fn next;
-    {
-      std::unique_lock<std::mutex> lock(mutex);
-      wake.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) return;  // stopping and drained
-      next = std::move(queue.front());
-      queue.pop_front();
-    }
+  std::vector<read_fn> next;
+  // One read at a time, so an idle thread takes the next one rather than waiting behind it.
+  while (queue.take(next, 1)) {
     // A throwing read must not take the thread, and every later read, down with it.
     try {
-      next(context);
+      next.front()(context);
     } catch (...) {
     }
   }
 }
 
 result<std::unique_ptr<reader>> reader::start(const reader_options& options) {
-  auto state = std::make_unique<impl>();
-  state->options = options;
-  state->options.db.read_only = true;
+  auto state = std::make_unique<impl>(options);
   unsigned count = options.threads ? options.threads : 1;
   for (unsigned i = 0; i < count; ++i) {
     auto db = open_database(state->options.db);
@@ -135,22 +119,12 @@ reader::~reader() {
 }
 
 bool reader::try_submit(read_fn read) {
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    if (impl_->stopping || impl_->queue.size() >= impl_->options.queue_capacity) return false;
-    impl_->queue.push_back(std::move(read));
-  }
-  impl_->wake.notify_one();
-  return true;
+  return impl_->queue.try_push(std::move(read));
 }
 
 void reader::stop() {
   std::call_once(impl_->stopped, [this] {
-    {
-      std::lock_guard<std::mutex> lock(impl_->mutex);
-      impl_->stopping = true;
-    }
-    impl_->wake.notify_all();
+    impl_->queue.close();
     for (auto& t : impl_->threads) t.join();
   });
 }

@@ -30,8 +30,9 @@ class tokens_repo;
 class usage_repo;
 
 // What a read sees: one connection and repositories on it, prepared once (on first use).
-// Usable on any connection, so the CLI builds one on its own database to share read code.
-// Only the SELECT methods of these repositories may be called on a read-only connection.
+// Usable on any connection, so the CLI builds one on its own database to share read code,
+// and the storage writer's write_context is one. Only the SELECT methods of these
+// repositories may be called on a read-only connection.
 class read_context {
  public:
   explicit read_context(SQLite::Database& db);

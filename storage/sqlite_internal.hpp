@@ -6,6 +6,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,14 @@
 #include "storage/sqlite_error.hpp"
 
 namespace aibud::storage::detail {
+
+// The repository in `slot`, created on `db` on first use (the read and write contexts
+// prepare a repository's statements only when a call needs them).
+template <class Repo>
+Repo& lazy_repo(std::unique_ptr<Repo>& slot, SQLite::Database& db) {
+  if (!slot) slot = std::make_unique<Repo>(db);
+  return *slot;
+}
 
 // Resets a prepared statement when a call ends, however it ends: a statement left mid-step
 // keeps its read transaction open, which would pin the WAL and block checkpoints.

@@ -7,89 +7,38 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "storage/audit_repo.hpp"
-#include "storage/contacts_repo.hpp"
 #include "storage/credit_ledger_repo.hpp"
-#include "storage/failed_jobs_repo.hpp"
-#include "storage/instances_repo.hpp"
 #include "storage/interactions_repo.hpp"
-#include "storage/jobs_repo.hpp"
 #include "storage/sent_messages_repo.hpp"
 #include "storage/sqlite_internal.hpp"
-#include "storage/tenants_repo.hpp"
-#include "storage/tokens_repo.hpp"
-#include "storage/usage_repo.hpp"
+#include "storage/work_queue.hpp"
 
 namespace aibud::storage {
 
 // ---- write_context -------------------------------------------------------------------
 
-struct write_context::repos {
-  std::unique_ptr<audit_repo> audit;
-  std::unique_ptr<contact_aliases_repo> aliases;
-  std::unique_ptr<contacts_repo> contacts;
+struct write_context::write_repos {
   std::unique_ptr<credit_ledger_repo> ledger;
-  std::unique_ptr<failed_jobs_repo> failed_jobs;
-  std::unique_ptr<instances_repo> instances;
   std::unique_ptr<interactions_repo> interactions;
-  std::unique_ptr<jobs_repo> jobs;
   std::unique_ptr<sent_messages_repo> sent_messages;
-  std::unique_ptr<tenants_repo> tenants;
-  std::unique_ptr<tokens_repo> tokens;
-  std::unique_ptr<usage_repo> usage;
 };
 
-namespace {
-template <class Repo>
-Repo& lazy(std::unique_ptr<Repo>& slot, SQLite::Database& db) {
-  if (!slot) slot = std::make_unique<Repo>(db);
-  return *slot;
-}
-}  // namespace
-
-write_context::write_context(SQLite::Database& db) : db_(db), repos_(std::make_unique<repos>()) {}
+write_context::write_context(SQLite::Database& db)
+    : read_context(db), write_repos_(std::make_unique<write_repos>()) {}
 write_context::~write_context() = default;
 
-audit_repo& write_context::audit() {
-  return lazy(repos_->audit, db_);
-}
-contact_aliases_repo& write_context::aliases() {
-  return lazy(repos_->aliases, db_);
-}
-contacts_repo& write_context::contacts() {
-  return lazy(repos_->contacts, db_);
-}
 credit_ledger_repo& write_context::ledger() {
-  return lazy(repos_->ledger, db_);
-}
-failed_jobs_repo& write_context::failed_jobs() {
-  return lazy(repos_->failed_jobs, db_);
-}
-instances_repo& write_context::instances() {
-  return lazy(repos_->instances, db_);
+  return detail::lazy_repo(write_repos_->ledger, db());
 }
 interactions_repo& write_context::interactions() {
-  return lazy(repos_->interactions, db_);
-}
-jobs_repo& write_context::jobs() {
-  return lazy(repos_->jobs, db_);
+  return detail::lazy_repo(write_repos_->interactions, db());
 }
 sent_messages_repo& write_context::sent_messages() {
-  return lazy(repos_->sent_messages, db_);
-}
-tenants_repo& write_context::tenants() {
-  return lazy(repos_->tenants, db_);
-}
-tokens_repo& write_context::tokens() {
-  return lazy(repos_->tokens, db_);
-}
-usage_repo& write_context::usage() {
-  return lazy(repos_->usage, db_);
+  return detail::lazy_repo(write_repos_->sent_messages, db());
 }
 
 // ---- writer --------------------------------------------------------------------------
@@ -100,16 +49,16 @@ struct writer::impl {
     done_fn done;
   };
 
+  explicit impl(const writer_options& given) : options(given), queue(given.queue_capacity) {
+    options.max_batch = std::max<std::size_t>(options.max_batch, 1);
+  }
+
   // Constant after construction.
   writer_options options;
   std::unique_ptr<SQLite::Database> write_db;
   std::unique_ptr<SQLite::Database> checkpoint_db;
 
-  // Protected by mutex.
-  std::mutex mutex;
-  std::condition_variable wake_writer;
-  std::deque<pending> queue;
-  bool stopping = false;
+  detail::work_queue<pending> queue;
 
   // Protected by checkpoint_mutex.
   std::mutex checkpoint_mutex;
@@ -244,19 +193,8 @@ void writer::impl::commit_batch(std::vector<pending>& batch) {
 void writer::impl::run_writer() {
   context = std::make_unique<write_context>(*write_db);
   std::vector<pending> batch;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mutex);
-      wake_writer.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) break;  // stopping and drained
-      // Everything that queued up while the last batch committed goes into this one.
-      std::size_t n = std::min(queue.size(), options.max_batch);
-      batch.clear();
-      for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
-    }
+  // Everything that queued up while the last batch committed goes into this one.
+  while (queue.take(batch, options.max_batch)) {
     if (wal_pages >= catch_up_at) {
       catch_up_checkpoint();
       catch_up_at = wal_pages + restart_pages();
@@ -293,9 +231,7 @@ result<std::unique_ptr<writer>> writer::start(const writer_options& options) {
   if (!write_db) return write_db.err();
   auto checkpoint_db = open_database(db);
   if (!checkpoint_db) return checkpoint_db.err();
-  auto state = std::make_unique<impl>();
-  state->options = options;
-  if (state->options.max_batch == 0) state->options.max_batch = 1;
+  auto state = std::make_unique<impl>(options);
   state->write_db = std::move(*write_db);
   state->checkpoint_db = std::move(*checkpoint_db);
   status configured = detail::guarded("writer setup", [&]() -> status {
@@ -319,25 +255,14 @@ writer::~writer() {
 }
 
 bool writer::try_submit(write_fn write, done_fn done) {
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    if (impl_->stopping || impl_->queue.size() >= impl_->options.queue_capacity) {
-      ++impl_->rejected;
-      return false;
-    }
-    impl_->queue.push_back({std::move(write), std::move(done)});
-  }
-  impl_->wake_writer.notify_one();
-  return true;
+  if (impl_->queue.try_push({std::move(write), std::move(done)})) return true;
+  ++impl_->rejected;
+  return false;
 }
 
 void writer::stop() {
   std::call_once(impl_->stopped, [this] {
-    {
-      std::lock_guard<std::mutex> lock(impl_->mutex);
-      impl_->stopping = true;
-    }
-    impl_->wake_writer.notify_one();
+    impl_->queue.close();
     impl_->writer_thread.join();
     {
       std::lock_guard<std::mutex> lock(impl_->checkpoint_mutex);

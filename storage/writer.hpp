@@ -18,53 +18,29 @@
 
 #include "base/error.hpp"
 #include "storage/database.hpp"
-
-namespace SQLite {
-class Database;
-}
+#include "storage/reader.hpp"
 
 namespace aibud::storage {
 
-class audit_repo;
-class contact_aliases_repo;
-class contacts_repo;
 class credit_ledger_repo;
-class failed_jobs_repo;
-class instances_repo;
 class interactions_repo;
-class jobs_repo;
 class sent_messages_repo;
-class tenants_repo;
-class tokens_repo;
-class usage_repo;
 
-// What a write sees: the write connection, inside the batch transaction, and repositories
-// on it prepared once (created on first use). Only valid during the write.
-class write_context {
+// What a write sees: the write connection, inside the batch transaction, with the
+// repositories of a read (so read code serves writes too) and those only writes use, each
+// prepared once (created on first use). Only valid during the write.
+class write_context : public read_context {
  public:
   explicit write_context(SQLite::Database& db);
   ~write_context();
-  write_context(const write_context&) = delete;
-  write_context& operator=(const write_context&) = delete;
 
-  SQLite::Database& db() { return db_; }
-  audit_repo& audit();
-  contact_aliases_repo& aliases();
-  contacts_repo& contacts();
   credit_ledger_repo& ledger();
-  failed_jobs_repo& failed_jobs();
-  instances_repo& instances();
   interactions_repo& interactions();
-  jobs_repo& jobs();
   sent_messages_repo& sent_messages();
-  tenants_repo& tenants();
-  tokens_repo& tokens();
-  usage_repo& usage();
 
  private:
-  struct repos;
-  SQLite::Database& db_;
-  std::unique_ptr<repos> repos_;
+  struct write_repos;
+  std::unique_ptr<write_repos> write_repos_;
 };
 
 // A write returns its own status; an error (or an exception) rolls back its savepoint only.

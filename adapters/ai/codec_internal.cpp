@@ -1,6 +1,9 @@
 #include "adapters/ai/codec_internal.hpp"
 
 #include <cctype>
+#include <utility>
+
+#include "adapters/ai/structured_output.hpp"
 
 namespace aibud::ai::detail {
 
@@ -67,6 +70,50 @@ std::string excerpt(std::string_view body) {
   constexpr std::size_t limit = 300;
   if (body.size() <= limit) return std::string(body);
   return std::string(body.substr(0, limit)) + "...";
+}
+
+void for_each_turn(const ai_request& request, const emit_turn& emit) {
+  for (const auto& turn : request.history) {
+    bool last = &turn == &request.history.back();
+    if (last && turn.speaker == role::user && !request.images.empty()) {
+      auto images = turn.images;
+      images.insert(images.end(), request.images.begin(), request.images.end());
+      emit(role::user, images, turn.text);
+    } else {
+      emit(turn.speaker, turn.images, turn.text);
+    }
+  }
+  bool ends_with_user = !request.history.empty() && request.history.back().speaker == role::user;
+  if (!ends_with_user && !request.images.empty()) emit(role::user, request.images, "");
+}
+
+http_call json_post(std::string url, const json& body, std::chrono::milliseconds connect_timeout,
+                    std::chrono::milliseconds timeout) {
+  http_call call;
+  call.method = "POST";
+  call.url = std::move(url);
+  call.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  // A message with broken UTF-8 must not cost the whole request.
+  call.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  call.connect_timeout = connect_timeout;
+  call.timeout = timeout;
+  return call;
+}
+
+ai_response read_reply(const http_reply& reply, std::string_view requested_model,
+                       const std::optional<json>& schema,
+                       const std::function<ai_response()>& success,
+                       const std::function<ai_response()>& error) {
+  ai_response response;
+  if (reply.status == 0)
+    response = transport_failure(reply);
+  else if (reply.status >= 200 && reply.status < 300)
+    response = success();
+  else
+    response = error();
+  if (response.model.empty()) response.model = std::string(requested_model);
+  apply_structured_output(response, schema);
+  return response;
 }
 
 }  // namespace aibud::ai::detail

@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,5 +39,25 @@ std::string string_at(const nlohmann::json& object, const char* name);
 
 // The first 300 bytes of an unexpected body, for an error message.
 std::string excerpt(std::string_view body);
+
+// Calls `emit` for each turn to send, oldest first: the history, with `request.images` after
+// the last turn's own images when that turn is the user's, else as a user turn of their own
+// (text "") at the end.
+using emit_turn =
+    std::function<void(role speaker, const std::vector<image>& images, const std::string& text)>;
+void for_each_turn(const ai_request& request, const emit_turn& emit);
+
+// A POST of `body` to `url` with JSON Content-Type and Accept headers and the timeouts.
+// Invalid UTF-8 in the body is replaced rather than thrown on.
+http_call json_post(std::string url, const nlohmann::json& body,
+                    std::chrono::milliseconds connect_timeout, std::chrono::milliseconds timeout);
+
+// The response to `reply`: no HTTP answer → transport_failure, 2xx → `success()`, else
+// `error()`; then `model` defaults to `requested_model` and, with a schema, the text is
+// checked (apply_structured_output).
+ai_response read_reply(const http_reply& reply, std::string_view requested_model,
+                       const std::optional<nlohmann::json>& schema,
+                       const std::function<ai_response()>& success,
+                       const std::function<ai_response()>& error);
 
 }  // namespace aibud::ai::detail

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "adapters/ai/codec_internal.hpp"
-#include "adapters/ai/structured_output.hpp"
 #include "base/time.hpp"
 
 namespace aibud::ai::gemini {
@@ -206,19 +205,11 @@ std::string endpoint_url(std::string_view base_url, std::string_view model) {
 
 json request_body(const ai_request& request) {
   json contents = json::array();
-  for (const auto& turn : request.history) {
-    bool last = &turn == &request.history.back();
-    if (last && turn.speaker == role::user && !request.images.empty()) {
-      auto images = turn.images;
-      images.insert(images.end(), request.images.begin(), request.images.end());
-      contents.push_back(content_of(role::user, images, turn.text));
-    } else {
-      contents.push_back(content_of(turn.speaker, turn.images, turn.text));
-    }
-  }
-  bool ends_with_user = !request.history.empty() && request.history.back().speaker == role::user;
-  if (!ends_with_user && (!request.images.empty() || request.history.empty()))
-    contents.push_back(content_of(role::user, request.images, ""));
+  detail::for_each_turn(request, [&](role speaker, const auto& images, const auto& text) {
+    contents.push_back(content_of(speaker, images, text));
+  });
+  // Gemini refuses a request without contents.
+  if (contents.empty()) contents.push_back(content_of(role::user, {}, ""));
 
   json body = {{"contents", std::move(contents)}};
   if (!request.system_prompt.empty())
@@ -236,30 +227,18 @@ json request_body(const ai_request& request) {
 }
 
 http_call build_call(const ai_request& request, const settings& config) {
-  http_call call;
-  call.method = "POST";
-  call.url = endpoint_url(config.base_url, request.model.empty() ? config.model : request.model);
-  call.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  auto call = detail::json_post(
+      endpoint_url(config.base_url, request.model.empty() ? config.model : request.model),
+      request_body(request), config.connect_timeout, config.timeout);
   if (!config.api_key.empty()) call.headers.emplace_back("x-goog-api-key", config.api_key);
-  // A message with broken UTF-8 must not cost the whole request.
-  call.body = request_body(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  call.connect_timeout = config.connect_timeout;
-  call.timeout = config.timeout;
   return call;
 }
 
 ai_response parse_reply(const http_reply& reply, std::string_view requested_model,
                         const std::optional<json>& schema, std::int64_t now_ms) {
-  ai_response response;
-  if (reply.status == 0)
-    response = detail::transport_failure(reply);
-  else if (reply.status >= 200 && reply.status < 300)
-    response = success_response(reply, requested_model);
-  else
-    response = error_response(reply, now_ms);
-  if (response.model.empty()) response.model = std::string(requested_model);
-  apply_structured_output(response, schema);
-  return response;
+  return detail::read_reply(
+      reply, requested_model, schema, [&] { return success_response(reply, requested_model); },
+      [&] { return error_response(reply, now_ms); });
 }
 
 std::optional<milliseconds> parse_duration(std::string_view text) {

@@ -2,54 +2,28 @@
 
 #include <utility>
 
-#include "adapters/ai/codec_internal.hpp"
-#include "base/log.hpp"
 #include "base/time.hpp"
 
 namespace aibud::ai {
-
-struct gemini_provider::shared {
-  gemini::settings config;
-  http_transport transport;
-};
-
 namespace {
 
-void send(std::shared_ptr<const gemini_provider::shared> state,
-          std::shared_ptr<const ai_request> request, provider::callback done, bool may_fall_back) {
-  http_call call;
-  try {
-    call = gemini::build_call(*request, state->config);
-  } catch (const std::exception& e) {
-    done(detail::failure(error_kind::invalid_request, 0, e.what()));
-    return;
-  }
-  state->transport(std::move(call), [state, request, done = std::move(done),
-                                     may_fall_back](http_reply reply) mutable {
-    auto response =
-        gemini::parse_reply(reply, request->model, request->json_schema, time::now_ms());
-    const auto& fallback = state->config.fallback_model;
-    if (may_fall_back && response.failure == error_kind::not_found && !fallback.empty() &&
-        fallback != request->model) {
-      log::warn("ai model not found, asking the fallback",
-                {{"model", request->model}, {"fallback", fallback}});
-      auto retry = std::make_shared<ai_request>(*request);
-      retry->model = fallback;
-      send(state, std::move(retry), std::move(done), false);
-      return;
-    }
-    done(std::move(response));
-  });
+http_provider::codec gemini_codec(gemini::settings config) {
+  http_provider::codec wire;
+  wire.model = config.model;
+  wire.fallback_model = config.fallback_model;
+  wire.build_call = [config = std::move(config)](const ai_request& request) {
+    return gemini::build_call(request, config);
+  };
+  wire.parse_reply = [](const http_reply& reply, const ai_request& request) {
+    // A daily quota's wait is counted from when the reply arrived.
+    return gemini::parse_reply(reply, request.model, request.json_schema, time::now_ms());
+  };
+  return wire;
 }
 
 }  // namespace
 
 gemini_provider::gemini_provider(gemini::settings config, http_transport transport)
-    : shared_(std::make_shared<shared>(shared{std::move(config), std::move(transport)})) {}
-
-void gemini_provider::generate(ai_request request, callback done) {
-  if (request.model.empty()) request.model = shared_->config.model;
-  send(shared_, std::make_shared<const ai_request>(std::move(request)), std::move(done), true);
-}
+    : http_provider(gemini_codec(std::move(config)), std::move(transport)) {}
 
 }  // namespace aibud::ai

@@ -1,7 +1,6 @@
 #include "adapters/ai/openai_codec.hpp"
 
 #include "adapters/ai/codec_internal.hpp"
-#include "adapters/ai/structured_output.hpp"
 
 namespace aibud::ai::openai {
 namespace {
@@ -146,19 +145,9 @@ json request_body(const ai_request& request, const settings& config) {
   json messages = json::array();
   if (!request.system_prompt.empty())
     messages.push_back({{"role", "system"}, {"content", request.system_prompt}});
-  for (const auto& turn : request.history) {
-    bool last = &turn == &request.history.back();
-    if (last && turn.speaker == role::user && !request.images.empty()) {
-      auto images = turn.images;
-      images.insert(images.end(), request.images.begin(), request.images.end());
-      messages.push_back(message_of(role::user, images, turn.text));
-    } else {
-      messages.push_back(message_of(turn.speaker, turn.images, turn.text));
-    }
-  }
-  bool ends_with_user = !request.history.empty() && request.history.back().speaker == role::user;
-  if (!ends_with_user && !request.images.empty())
-    messages.push_back(message_of(role::user, request.images, ""));
+  detail::for_each_turn(request, [&](role speaker, const auto& images, const auto& text) {
+    messages.push_back(message_of(speaker, images, text));
+  });
 
   json body = {{"model", request.model.empty() ? config.model : request.model},
                {"messages", std::move(messages)},
@@ -176,31 +165,18 @@ json request_body(const ai_request& request, const settings& config) {
 }
 
 http_call build_call(const ai_request& request, const settings& config) {
-  http_call call;
-  call.method = "POST";
-  call.url = endpoint_url(config.base_url);
-  call.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  auto call = detail::json_post(endpoint_url(config.base_url), request_body(request, config),
+                                config.connect_timeout, config.timeout);
   if (!config.api_key.empty())
     call.headers.emplace_back("Authorization", "Bearer " + config.api_key);
-  // A message with broken UTF-8 must not cost the whole request.
-  call.body = request_body(request, config).dump(-1, ' ', false, json::error_handler_t::replace);
-  call.connect_timeout = config.connect_timeout;
-  call.timeout = config.timeout;
   return call;
 }
 
 ai_response parse_reply(const http_reply& reply, std::string_view requested_model,
                         const std::optional<json>& schema) {
-  ai_response response;
-  if (reply.status == 0)
-    response = detail::transport_failure(reply);
-  else if (reply.status >= 200 && reply.status < 300)
-    response = success_response(reply, requested_model);
-  else
-    response = error_response(reply);
-  if (response.model.empty()) response.model = std::string(requested_model);
-  apply_structured_output(response, schema);
-  return response;
+  return detail::read_reply(
+      reply, requested_model, schema, [&] { return success_response(reply, requested_model); },
+      [&] { return error_response(reply); });
 }
 
 }  // namespace aibud::ai::openai

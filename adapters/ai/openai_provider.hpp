@@ -1,29 +1,20 @@
 // The OpenAI-compatible provider (OpenAI, Ollama, llama.cpp server, vLLM): openai_codec over
-// an injected HTTP transport. When the model is not found and a fallback model is
-// configured, it asks the fallback once; the response's `model` says which one answered.
+// an injected HTTP transport, with the model fallback of http_provider.
 #pragma once
 
-#include <memory>
 #include <string>
 
-#include "adapters/ai/gateway.hpp"
+#include "adapters/ai/http_provider.hpp"
 #include "adapters/ai/openai_codec.hpp"
-#include "base/http_call.hpp"
 
 namespace aibud::ai {
 
-class openai_provider final : public provider {
+class openai_provider final : public http_provider {
  public:
   // REQUIRES: `transport` is callable from any thread and outlives every call in flight.
   openai_provider(openai::settings config, http_transport transport);
 
-  void generate(ai_request request, callback done) override;
   std::string name() const override { return "openai"; }
-
-  struct shared;
-
- private:
-  std::shared_ptr<const shared> shared_;  // also held by calls in flight
 };
 
 }  // namespace aibud::ai

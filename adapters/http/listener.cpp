@@ -42,16 +42,39 @@ void listener::run() {
 }
 
 void listener::close(std::function<void()> then) {
-  net::post(strand_, [self = shared_from_this(), then = std::move(then)] {
+  net::post(strand_, [self = shared_from_this(), then = std::move(then)]() mutable {
+    if (self->closing_) return then();
+    self->closing_ = true;
+    self->then_ = std::move(then);
     beast::error_code ignored;
     self->retry_timer_.cancel();
-    self->acceptor_.close(ignored);
-    then();
+    // An outstanding accept may already hold a connection: let it complete (with that
+    // connection or aborted) before the backlog is drained and the acceptor closed.
+    if (self->accepting_) return (void)self->acceptor_.cancel(ignored);
+    self->finish_close();
   });
 }
 
+void listener::finish_close() {
+  // Closing the acceptor resets every connection still in the backlog; admit them instead,
+  // so each is answered (or closed with a FIN) by a session like any other.
+  beast::error_code ec;
+  acceptor_.non_blocking(true, ec);
+  while (!ec) {
+    tcp::socket socket(net::make_strand(core_.ioc));
+    acceptor_.accept(socket, ec);
+    if (!ec) core_.admit(std::move(socket));
+  }
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  auto then = std::move(then_);
+  then_ = nullptr;
+  if (then) then();
+}
+
 void listener::do_accept() {
-  if (!acceptor_.is_open()) return;
+  if (closing_ || !acceptor_.is_open()) return;
+  accepting_ = true;
   // Each connection gets its own strand.
   acceptor_.async_accept(net::make_strand(core_.ioc),
                          [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
@@ -60,6 +83,9 @@ void listener::do_accept() {
 }
 
 void listener::on_accept(beast::error_code ec, tcp::socket socket) {
+  accepting_ = false;
+  if (!ec) core_.admit(std::move(socket));
+  if (closing_) return finish_close();
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     retry_timer_.expires_after(accept_retry);
@@ -68,7 +94,6 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  core_.admit(std::move(socket));
   do_accept();
 }
 

@@ -89,6 +89,7 @@ void server_core::drain_sessions() {
   std::vector<std::shared_ptr<session>> open;
   {
     std::lock_guard<std::mutex> lock(sessions_mutex_);
+    draining_ = true;
     for (auto& [key, s] : sessions_) open.push_back(s);
   }
   if (open.empty()) return ioc.stop();
@@ -106,7 +107,8 @@ void server_core::wait() {
 }
 
 void server_core::admit(tcp::socket socket) {
-  if (stopping) return;  // the socket closes as it goes out of scope
+  // Also while stopping: the listener hands over the connections of its backlog, which
+  // drain_sessions() then winds down with the rest.
   std::shared_ptr<session> s;
   {
     std::lock_guard<std::mutex> lock(sessions_mutex_);
@@ -129,7 +131,8 @@ void server_core::remove(const session* closed) {
     released = std::move(it->second);
     sessions_.erase(it);
     if (released->rejecting()) --rejecting_;
-    drained = stopping && sessions_.empty();
+    // Not before the listener has handed over its backlog.
+    drained = draining_ && sessions_.empty();
   }
   if (drained) ioc.stop();
 }

@@ -77,6 +77,7 @@ class server_core {
   mutable std::mutex sessions_mutex_;
   std::unordered_map<const session*, std::shared_ptr<session>> sessions_;  // GUARDED_BY
   std::size_t rejecting_ = 0;                                              // GUARDED_BY
+  bool draining_ = false;  // GUARDED_BY(sessions_mutex_); the listener is closed
 
   std::mutex threads_mutex_;
   std::vector<std::thread> threads_;  // GUARDED_BY(threads_mutex_)
@@ -90,16 +91,22 @@ class listener : public std::enable_shared_from_this<listener> {
   std::uint16_t port() const;
   void run();
   // Stops accepting, then calls `then` (on the listener's strand); safe from any thread.
+  // Connections the kernel had already completed (the listen backlog, an accept in flight)
+  // are admitted first rather than reset by closing the acceptor.
   void close(std::function<void()> then);
 
  private:
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void finish_close();
 
   server_core& core_;
   net::strand<net::io_context::executor_type> strand_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;
+  bool accepting_ = false;  // an async_accept is outstanding
+  bool closing_ = false;
+  std::function<void()> then_;  // run once closed
 };
 
 // One connection. Every member is touched only on the session's strand.
@@ -141,6 +148,9 @@ class session : public std::enable_shared_from_this<session> {
   void on_write(beast::error_code ec);
   void do_linger();
   void on_linger(beast::error_code ec, std::size_t bytes);
+  // Bytes the peer sent that sit in the kernel, not yet read into buffer_.
+  std::size_t unread();
+  void arm_read_timer(std::chrono::milliseconds timeout);
   void arm_read_timer();
   void on_read_timeout(beast::error_code ec);
   void on_write_timeout(beast::error_code ec);
@@ -161,8 +171,9 @@ class session : public std::enable_shared_from_this<session> {
   std::uint64_t next_id_ = 0;
   phase phase_ = phase::idle;  // what the outstanding read waits for
   bool writing_ = false;
-  bool closing_ = false;  // read no further request; close once the queue is written
-  bool linger_ = false;   // the peer may still be sending a body we refused
+  bool closing_ = false;    // read no further request; close once the queue is written
+  bool linger_ = false;     // the peer may still be sending a body we refused
+  bool lingering_ = false;  // send side shut, draining what the peer still sends
   bool closed_ = false;
   std::size_t lingered_ = 0;
   std::array<char, 4096> discard_{};

@@ -16,6 +16,9 @@ constexpr std::size_t pipeline_limit = 8;
 // the peer sees our error reply rather than a reset.
 constexpr std::chrono::milliseconds linger_time{2000};
 constexpr std::size_t linger_bytes = 1024 * 1024;
+// On shutdown, a connection that has not sent its first request yet (one just accepted, or
+// taken from the listen backlog) is given this long to send it: it was opened to send one.
+constexpr std::chrono::milliseconds first_request_window{1000};
 
 std::string peer_of(const tcp::socket& socket) {
   beast::error_code ec;
@@ -63,8 +66,14 @@ void session::shutdown() {
 void session::on_shutdown() {
   if (closed_) return;
   closing_ = true;
-  bool mid_request = phase_ == phase::body || (phase_ == phase::header && buffer_.size() > 0);
+  // Request bytes may still sit in the kernel, not yet in buffer_: the client has sent its
+  // request, and closing with them unread would reset the connection instead of answering.
+  bool mid_request =
+      phase_ == phase::body || (phase_ == phase::header && (buffer_.size() > 0 || unread() > 0));
   if (mid_request) return;  // its own timeouts and the shutdown grace bound it
+  if (phase_ == phase::header && next_id_ == 0) {
+    return arm_read_timer(std::min(first_request_window, core_.options.header_timeout));
+  }
   if (queue_.empty() && !writing_) return do_close();
   // Only a read-ahead of a request that has not begun is outstanding: drop it.
   if (phase_ == phase::header) {
@@ -243,6 +252,7 @@ void session::on_write(beast::error_code ec) {
 }
 
 void session::do_linger() {
+  lingering_ = true;
   beast::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_send, ignored);
   read_timer_.expires_after(
@@ -263,11 +273,20 @@ void session::on_linger(beast::error_code ec, std::size_t bytes) {
       [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_linger(ec, n); });
 }
 
-void session::arm_read_timer() {
-  read_timer_.expires_after(phase_ == phase::body ? core_.options.body_timeout
-                                                  : core_.options.header_timeout);
+std::size_t session::unread() {
+  beast::error_code ec;
+  auto bytes = socket_.available(ec);
+  return ec ? 0 : bytes;
+}
+
+void session::arm_read_timer(std::chrono::milliseconds timeout) {
+  read_timer_.expires_after(timeout);
   read_timer_.async_wait(
       [self = shared_from_this()](beast::error_code ec) { self->on_read_timeout(ec); });
+}
+
+void session::arm_read_timer() {
+  arm_read_timer(phase_ == phase::body ? core_.options.body_timeout : core_.options.header_timeout);
 }
 
 void session::on_read_timeout(beast::error_code ec) {
@@ -288,6 +307,12 @@ void session::on_write_timeout(beast::error_code ec) {
 
 void session::do_close() {
   if (closed_) return;
+  // Closing a socket with unread bytes resets it, and the reset can overtake the reply we just
+  // wrote: shut the send side and drain instead, so the peer reads everything and then EOF.
+  // (With a read outstanding, that read takes them.)
+  if (!lingering_ && phase_ == phase::idle && socket_.is_open() && unread() > 0) {
+    return do_linger();
+  }
   closed_ = true;
   read_timer_.cancel();
   write_timer_.cancel();

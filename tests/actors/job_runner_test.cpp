@@ -76,6 +76,9 @@ struct test_effects final : effects {
   ai::offline_provider offline;
   int ai_failures = 0;  // the next N AI calls fail with this kind
   ai::error_kind failure = ai::error_kind::retryable;
+  std::chrono::milliseconds failure_retry_after{0};
+  int send_failures = 0;  // the next N sends fail with this kind
+  send_result::kind send_failure = send_result::kind::retryable;
   std::atomic<int> ai_calls{0}, sends{0}, lookups{0};
   std::string found_key;  // what find_sent answers
   strand* on = nullptr;
@@ -94,6 +97,7 @@ struct test_effects final : effects {
       bad.status = ai::outcome::error;
       bad.failure = failure;
       bad.error_message = "scripted";
+      bad.retry_after = failure_retry_after;
       return s->post([done, bad] { done(bad); });
     }
     offline.generate(std::move(r),
@@ -102,6 +106,11 @@ struct test_effects final : effects {
   void send_text(const send_target&, const std::string&,
                  std::function<void(send_result)> done) override {
     ++sends;
+    if (send_failures > 0) {
+      --send_failures;
+      send_result bad{send_failure, "", "scripted", {}};
+      return on->post([done, bad] { done(bad); });
+    }
     on->post([done] { done({send_result::kind::ok, "EVO-SENT", "", {}}); });
   }
   void find_sent(const send_target&, const std::string&, int64_t,
@@ -306,4 +315,131 @@ TEST_CASE("an Evolution send intent not found upstream is sent once") {
   CHECK(f.fx.sends == 1);
   CHECK(f.fx.lookups == 0);  // this run saved the intent itself: nothing can have gone out
   CHECK(f.scalar("SELECT wa_message_id FROM sent_messages") == "EVO-SENT");
+}
+
+TEST_CASE("an AI daily quota defers the job until the reset without counting an attempt") {
+  runner_fixture f;
+  f.fx.ai_failures = 1;
+  f.fx.failure = ai::error_kind::daily_quota;
+  f.fx.failure_retry_after = std::chrono::milliseconds(3600 * 1000);
+  const int64_t before = time::now_ms();
+  auto r = f.run();
+  CHECK(r.what == run_result::kind::deferred);
+  CHECK(r.not_before >= before + 3600 * 1000);
+  CHECK(f.scalar("SELECT status FROM jobs") == "waiting");
+  CHECK(f.scalar("SELECT attempts FROM jobs") == "0");
+  CHECK(f.scalar("SELECT not_before FROM jobs") == std::to_string(r.not_before));
+  // Run again before the reset: not due, the AI is not asked.
+  auto early = f.run();
+  CHECK(early.what == run_result::kind::not_due);
+  CHECK(f.fx.ai_calls == 1);
+}
+
+TEST_CASE("an open AI breaker makes jobs wait without an attempt, and a probe closes it") {
+  runner_fixture f;
+  f.settings.breakers =
+      std::make_shared<breaker_set>(breaker_settings{2, std::chrono::milliseconds(50)});
+  f.settings.max_attempts = 10;
+  f.fx.ai_failures = 2;
+  auto r = f.run();
+  REQUIRE(r.what == run_result::kind::deferred);
+  REQUIRE(wait_until([&] { return time::now_ms() >= r.not_before; }));
+  r = f.run();
+  REQUIRE(r.what == run_result::kind::deferred);
+  CHECK(f.settings.breakers->current("ai") == circuit_breaker::state::open);
+  CHECK(f.scalar("SELECT attempts FROM jobs") == "2");
+  // While open the job waits for the breaker: no AI call, no attempt.
+  REQUIRE(wait_until([&] { return time::now_ms() >= r.not_before; }));
+  const int64_t open_until = f.settings.breakers->retry_at("ai");
+  if (time::now_ms() < open_until) {
+    auto held = f.run();
+    CHECK(held.what == run_result::kind::deferred);
+    CHECK(held.error == "circuit_open");
+    CHECK(held.not_before >= open_until);
+    CHECK(f.scalar("SELECT attempts FROM jobs") == "2");
+    CHECK(f.scalar("SELECT status FROM jobs") == "waiting");
+    CHECK(f.fx.ai_calls == 2);
+  }
+  REQUIRE(wait_until([&] { return time::now_ms() >= open_until; }));
+  r = f.run();  // the probe succeeds
+  CHECK(r.what == run_result::kind::finished);
+  CHECK(f.settings.breakers->current("ai") == circuit_breaker::state::closed);
+  CHECK(f.fx.ai_calls == 3);
+}
+
+TEST_CASE("a job held by an open breaker past max_wait goes to the DLQ as circuit_open") {
+  runner_fixture f;
+  f.settings.breakers =
+      std::make_shared<breaker_set>(breaker_settings{1, std::chrono::milliseconds(3600 * 1000)});
+  f.settings.breakers->on_failure("ai", time::now_ms());
+  f.settings.max_wait = std::chrono::milliseconds(0);
+  REQUIRE(wait_until(
+      [&] { return time::now_ms() > std::stoll(f.scalar("SELECT created_at FROM jobs")); }));
+  auto r = f.run();
+  CHECK(r.what == run_result::kind::failed);
+  CHECK(r.error == "circuit_open");
+  CHECK(f.scalar("SELECT error FROM failed_jobs") == "circuit_open");
+  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "0");
+  CHECK(f.fx.ai_calls == 0);
+}
+
+TEST_CASE("failed Evolution sends open the instance's breaker and the job waits for it") {
+  runner_fixture f("evolution");
+  f.settings.breakers =
+      std::make_shared<breaker_set>(breaker_settings{1, std::chrono::milliseconds(3600 * 1000)});
+  f.fx.send_failures = 1;
+  auto r = f.run();
+  REQUIRE(r.what == run_result::kind::deferred);
+  CHECK(f.settings.breakers->current("evolution:1") == circuit_breaker::state::open);
+  CHECK(f.settings.breakers->current("ai") == circuit_breaker::state::closed);
+  REQUIRE(wait_until([&] { return time::now_ms() >= r.not_before; }));
+  auto held = f.run();
+  CHECK(held.what == run_result::kind::deferred);
+  CHECK(held.error == "circuit_open");
+  CHECK(f.fx.sends == 1);
+  CHECK(f.fx.lookups == 0);  // held before the reconciliation lookup too
+  CHECK(f.scalar("SELECT attempts FROM jobs") == "1");
+  CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages") == "0");
+}
+
+TEST_CASE("a refused Evolution key marks the instance unauthorized and holds its jobs") {
+  runner_fixture f("evolution");
+  f.fx.send_failures = 1;
+  f.fx.send_failure = send_result::kind::unauthorized;
+  auto r = f.run();
+  CHECK(r.what == run_result::kind::deferred);
+  CHECK(f.scalar("SELECT state FROM instances") == "unauthorized");
+  CHECK(f.scalar("SELECT status FROM jobs") == "waiting");
+  CHECK(f.scalar("SELECT attempts FROM jobs") == "0");
+  CHECK(f.scalar("SELECT COUNT(*) FROM failed_jobs") == "0");
+  // Due again while still unauthorized: held without trying to send.
+  f.write([](storage::write_context& w) { return w.jobs().defer(1, 0, std::string("due")); });
+  auto held = f.run();
+  CHECK(held.what == run_result::kind::deferred);
+  CHECK(held.error == "instance unauthorized");
+  CHECK(f.fx.sends == 1);
+  // Open again: the job is answered once.
+  f.write([](storage::write_context& w) { return w.instances().update_state("bot", "open"); });
+  f.write([](storage::write_context& w) { return w.jobs().defer(1, 0, std::string("due")); });
+  auto done = f.run();
+  CHECK(done.what == run_result::kind::finished);
+  CHECK(f.fx.sends + f.fx.lookups == 3);
+  CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages") == "1");
+}
+
+TEST_CASE("an instance that is not connected makes the job wait without counting attempts") {
+  runner_fixture f("evolution");
+  f.settings.max_attempts = 1;
+  f.fx.send_failures = 2;
+  f.fx.send_failure = send_result::kind::not_connected;
+  for (int i = 0; i < 2; ++i) {
+    auto r = f.run();
+    CHECK(r.what == run_result::kind::deferred);
+    CHECK(f.scalar("SELECT attempts FROM jobs") == "0");
+    REQUIRE(wait_until([&] { return time::now_ms() >= r.not_before; }));
+  }
+  auto done = f.run();
+  CHECK(done.what == run_result::kind::finished);
+  CHECK(f.scalar("SELECT COUNT(*) FROM failed_jobs") == "0");
+  CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages") == "1");
 }

@@ -98,6 +98,15 @@ int job_loop::post(const wa_message& m) {
   return r.status;
 }
 
+run_result job_loop::cli(const std::vector<std::string>& args,
+                         std::map<std::string, std::string> env, bool server) const {
+  auto o = clean_env(db_path());
+  o.cwd = dir_.path();
+  if (server) o.env["AIBUD_SERVER"] = "http://127.0.0.1:" + std::to_string(port_);
+  for (auto& [k, v] : env) o.env[k] = v;
+  return aibud(args, o);
+}
+
 std::string job_loop::metrics() {
   return testing::get("127.0.0.1", port_, "/metrics").body;
 }

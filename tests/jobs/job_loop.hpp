@@ -54,6 +54,12 @@ class job_loop {
   bool wait_settled(int64_t jobs, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
   std::string db_path() const { return dir_.file("aibud.db"); }
+  uint16_t port() const { return port_; }
+
+  // Runs the aibud CLI against this database (and, with `server` on, the running server
+  // through AIBUD_SERVER), with these extra environment variables.
+  run_result cli(const std::vector<std::string>& args, std::map<std::string, std::string> env = {},
+                 bool server = false) const;
 
  private:
   temp_dir dir_;
