@@ -8,24 +8,11 @@
 #include "tests/storage/storage_fixture.hpp"
 
 using namespace aibud;
+using aibud::testing::make_world;
 using aibud::testing::storage_fixture;
+using aibud::testing::world;
 
 namespace {
-
-struct world {
-  int64_t tenant = 0;
-  int64_t instance = 0;
-};
-
-world make_world(SQLite::Database& db) {
-  storage::tenants_repo tenants(db);
-  auto t = tenants.create("acme", "standard", 0, 1, "en");
-  REQUIRE(t.ok());
-  storage::instances_repo instances(db);
-  auto i = instances.create("sales", t->id, "sandbox", "", "", "s");
-  REQUIRE(i.ok());
-  return {t->id, i->id};
-}
 
 const std::string phone = "5511999990000@s.whatsapp.net";
 const std::string lid = "123456789012345@lid";

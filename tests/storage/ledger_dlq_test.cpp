@@ -8,24 +8,11 @@
 #include "tests/storage/storage_fixture.hpp"
 
 using namespace aibud;
+using aibud::testing::make_world;
 using aibud::testing::storage_fixture;
+using aibud::testing::world;
 
 namespace {
-
-struct world {
-  int64_t tenant = 0;
-  int64_t instance = 0;
-};
-
-world make_world(SQLite::Database& db) {
-  storage::tenants_repo tenants(db);
-  auto t = tenants.create("acme", "standard", 0, 1, "en");
-  REQUIRE(t.ok());
-  storage::instances_repo instances(db);
-  auto i = instances.create("sales", t->id, "sandbox", "", "", "s");
-  REQUIRE(i.ok());
-  return {t->id, i->id};
-}
 
 int64_t make_job(SQLite::Database& db, int64_t instance, const std::string& message_id) {
   storage::jobs_repo jobs(db);

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "storage/database.hpp"
+#include "storage/instances_repo.hpp"
+#include "storage/tenants_repo.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace aibud::testing {
@@ -50,6 +52,22 @@ inline std::string dump_schema(SQLite::Database& db) {
            q.getColumn(2).getString() + "\n";
   }
   return out;
+}
+
+// A tenant "acme" with one sandbox instance "sales": what most repository tests stand on.
+struct world {
+  int64_t tenant = 0;
+  int64_t instance = 0;
+};
+
+inline world make_world(SQLite::Database& db) {
+  storage::tenants_repo tenants(db);
+  auto t = tenants.create("acme", "standard", 0, 1, "en");
+  REQUIRE(t.ok());
+  storage::instances_repo instances(db);
+  auto i = instances.create("sales", t->id, "sandbox", "", "", "s");
+  REQUIRE(i.ok());
+  return {t->id, i->id};
 }
 
 }  // namespace aibud::testing
