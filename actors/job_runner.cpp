@@ -149,7 +149,8 @@ class job_run : public std::enable_shared_from_this<job_run> {
   void finish();
 
   effects& fx_;
-  const runner_settings& s_;
+  // A copy: a queued write can outlive the runner (the writer drains after the actors stop).
+  const runner_settings s_;
   const int64_t id_;
   const bool woken_;
   std::function<void(run_result)> done_;
