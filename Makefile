@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 DEBIAN_PACKAGES := build-essential cmake ninja-build pkg-config \
   libcaf-dev libboost-dev libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev \
   libcurl4-openssl-dev doctest-dev libssl-dev libcli11-dev libspdlog-dev \
-  clang-format sqlite3 wrk
+  libqrencode-dev clang-format sqlite3 wrk
 
 .PHONY: all deps build asan test unit demo bench soak format format-check clean
 
