@@ -86,7 +86,7 @@ bool skip_commits() {
 
 }  // namespace
 
-status serve(const config::config& cfg) {
+status serve(const config::config& cfg, const serve_hooks& hooks) {
   auto at = config::parse_host_port(cfg.listen);
   if (!at) return at.err();
   auto sealer = secrets::sealer::from_env();
@@ -173,6 +173,7 @@ status serve(const config::config& cfg) {
   }
   log::info("listening",
             {{"address", at->host + ":" + std::to_string(server.port())}, {"db", cfg.db}});
+  if (hooks.on_listening) hooks.on_listening(server.port(), [&server] { server.request_stop(); });
   server.wait();
   // Every in-flight request has been answered; what they queued is committed by stop().
   jobs.stop();

@@ -3,6 +3,9 @@
 // accepting, finish in-flight requests, flush the writer.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+
 #include "base/error.hpp"
 #include "runtime/config.hpp"
 
@@ -11,6 +14,12 @@ namespace aibud::runtime {
 // Blocks until the server stops. Errors: unavailable when the database is held by another
 // server, is at the wrong schema, or its secrets cannot be decrypted, or the address cannot
 // be bound.
-status serve(const config::config& cfg);
+struct serve_hooks {
+  // Called once the server listens, with its port and a function that stops it as SIGTERM
+  // would (for `aibud demo`, which runs the server in its own process and drives it).
+  std::function<void(uint16_t port, std::function<void()> stop)> on_listening;
+};
+
+status serve(const config::config& cfg, const serve_hooks& hooks = {});
 
 }  // namespace aibud::runtime
