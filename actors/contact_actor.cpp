@@ -5,8 +5,11 @@
 //   start ──load──▶ idle ──job──▶ running ──ran: finished/failed──▶ next job or idle
 //                                     │
 //                                     └─ran: deferred/waiting──▶ blocked ──wake/timer──▶ running
+//   an instance wake (connected again) that comes while a job runs is kept and applied when
+//   that run ends: the run may be the one about to wait for it.
 //   idle ──idle_timeout──▶ asks its instance to passivate it ──stop──▶ gone
 #include <set>
+#include <utility>
 
 #include <caf/all.hpp>
 
@@ -19,7 +22,9 @@
 namespace aibud::actors {
 namespace {
 
-// Effects whose answers come back as resume messages to the contact.
+// Effects whose answers come back as resume messages to the contact. Shared by the contact
+// and its runs; once the contact is gone (or the system stops) answers are dropped, so a run
+// that outlives its contact ends without touching it.
 class posted_effects final : public effects {
  public:
   posted_effects(std::shared_ptr<job_services> services, caf::weak_actor_ptr self)
@@ -78,21 +83,22 @@ struct contact_state {
   uint64_t slot = 0;
   std::vector<std::string> keys;
 
-  std::unique_ptr<posted_effects> fx;
+  std::shared_ptr<posted_effects> fx;
   std::unique_ptr<job_runner> runner;
-  std::set<int64_t> queue;         // unfinished jobs known to this contact
-  std::optional<int64_t> running;  // the job in the runner
-  bool blocked = false;            // the head job waits (deferred or for credits)
-  bool loaded = false;             // storage answered: no earlier job can be missing
-  uint64_t nudges = 0;             // job messages received from the instance
-  uint64_t idle_generation = 0;    // guards stale idle timers
+  std::set<int64_t> queue;                       // unfinished jobs known to this contact
+  std::optional<int64_t> running;                // the job in the runner
+  bool blocked = false;                          // the head job waits (deferred or for credits)
+  bool loaded = false;                           // storage answered: no earlier job can be missing
+  wake_reason pending_wake = wake_reason::none;  // a wake that came while a job ran
+  uint64_t nudges = 0;                           // job messages received from the instance
+  uint64_t idle_generation = 0;                  // guards stale idle timers
 
   static inline const char* name = "aibud.contact";
 };
 
 using self_ptr = contact_actor::stateful_pointer<contact_state>;
 
-void start_next(self_ptr self, bool woken = false);
+void start_next(self_ptr self, wake_reason why = wake_reason::none);
 
 void schedule_idle(self_ptr self) {
   auto& st = self->state;
@@ -134,12 +140,21 @@ void on_ran(self_ptr self, const run_result& r) {
       break;
     }
   }
-  start_next(self);
+  const wake_reason pending = std::exchange(st.pending_wake, wake_reason::none);
+  start_next(self, pending);
 }
 
-void start_next(self_ptr self, bool woken) {
+void on_wake(self_ptr self, wake_reason why) {
   auto& st = self->state;
-  if (woken) st.blocked = false;
+  if (!st.running) return start_next(self, why);
+  // The running job may be about to wait for its instance: keep that wake for when it ends.
+  // (A job waiting for credits has its own short timer; timers use this path too.)
+  if (why == wake_reason::instance) st.pending_wake = why;
+}
+
+void start_next(self_ptr self, wake_reason why) {
+  auto& st = self->state;
+  if (why != wake_reason::none) st.blocked = false;
   // A nudge can arrive before the load: running it first would overtake older jobs.
   if (st.running || st.blocked || !st.loaded) return;
   if (st.queue.empty()) {
@@ -162,7 +177,7 @@ void start_next(self_ptr self, bool woken) {
         if (auto strong = weak.lock())
           caf::anon_send(caf::actor_cast<contact_actor>(strong), ran_atom::value, std::move(r));
       },
-      woken);
+      why);
 }
 
 // Reads the unfinished jobs stored under this contact's keys: a restarted contact's mailbox
@@ -198,8 +213,8 @@ contact_actor::behavior_type contact_behavior(self_ptr self, std::shared_ptr<job
   st.instance_id = instance_id;
   st.slot = slot;
   st.keys = std::move(keys);
-  st.fx = std::make_unique<posted_effects>(services, caf::actor_cast<caf::weak_actor_ptr>(self));
-  st.runner = std::make_unique<job_runner>(*st.fx, services->settings);
+  st.fx = std::make_shared<posted_effects>(services, caf::actor_cast<caf::weak_actor_ptr>(self));
+  st.runner = std::make_unique<job_runner>(st.fx, services->settings);
   self->set_exception_handler([self](std::exception_ptr& e) -> caf::error {
     try {
       std::rethrow_exception(e);
@@ -226,7 +241,8 @@ contact_actor::behavior_type contact_behavior(self_ptr self, std::shared_ptr<job
       },
       [](resume_atom, const resume_fn& r) { r.fn(); },
       [self](ran_atom, const run_result& r) { on_ran(self, r); },
-      [self](wake_atom) { start_next(self, true); },
+      [self](wake_atom) { on_wake(self, wake_reason::credits); },
+      [self](online_atom) { on_wake(self, wake_reason::instance); },
       [self](tick_atom, uint64_t gen) { on_tick(self, gen); },
       [self](stop_atom) { self->quit(); },
   };

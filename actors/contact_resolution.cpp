@@ -2,10 +2,9 @@
 
 #include <algorithm>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include "storage/contacts_repo.hpp"
+#include "storage/interactions_repo.hpp"
+#include "storage/sent_messages_repo.hpp"
 
 namespace aibud::actors {
 namespace {
@@ -18,17 +17,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 // Moves what belongs to contact `from` over to `into` and removes `from`.
 status absorb(storage::write_context& w, int64_t from, int64_t into) {
   if (auto moved = w.aliases().move(from, into); !moved) return moved.err();
-  try {
-    for (const char* table : {"interactions", "sent_messages"}) {
-      SQLite::Statement q(
-          w.db(), std::string("UPDATE ") + table + " SET contact_id = ? WHERE contact_id = ?");
-      q.bind(1, into);
-      q.bind(2, from);
-      q.exec();
-    }
-  } catch (const SQLite::Exception& e) {
-    return make_error(errc::unavailable, std::string("contact merge: ") + e.what());
-  }
+  if (auto moved = w.interactions().move_contact(from, into); !moved) return moved.err();
+  if (auto moved = w.sent_messages().move_contact(from, into); !moved) return moved.err();
   return w.contacts().remove(from);
 }
 

@@ -131,6 +131,13 @@ void on_down(self_ptr self, const caf::down_msg& down) {
   self->delayed_send(self, delay, respawn_atom::value, id);
 }
 
+// Contacts waiting for their restart are not woken: they reload their jobs, and a job held
+// for an instance that is no longer unauthorized runs when loaded (job_runner.hpp).
+void wake_contacts(self_ptr self) {
+  for (const auto& [id, slot] : self->state.slots)
+    if (slot.actor) self->send(slot.actor, online_atom::value);
+}
+
 void respawn(self_ptr self, uint64_t id) {
   auto it = self->state.slots.find(id);
   if (it == self->state.slots.end() || it->second.actor) return;
@@ -155,6 +162,7 @@ instance_actor::behavior_type instance_behavior(self_ptr self,
       },
       [self](idle_atom, uint64_t slot, uint64_t received) { passivate(self, slot, received); },
       [self](respawn_atom, uint64_t slot) { respawn(self, slot); },
+      [self](online_atom) { wake_contacts(self); },
   };
 }
 

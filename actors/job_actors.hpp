@@ -4,6 +4,7 @@
 //   dispatcher ──job──▶ instance:<id> ──job──▶ contact (one per person, activated on demand)
 //                                        ◀─idle── (passivated when idle; state is in SQLite)
 //   contact ──wait / settle──▶ tenant:<id> ──wake──▶ waiting contacts
+//   dispatcher ──online──▶ instance:<id> ──online──▶ its contacts (jobs held for it run now)
 #pragma once
 
 #include <cstdint>
@@ -35,16 +36,20 @@ using tenant_actor = caf::typed_actor<caf::reacts_to<wait_atom, caf::actor>,
                                       caf::reacts_to<settle_atom, bool, bool>>;
 
 // One person's conversation: runs their jobs one at a time, in id (arrival) order.
-using contact_actor = caf::typed_actor<
-    caf::reacts_to<job_atom, int64_t>, caf::reacts_to<load_atom, std::vector<int64_t>>,
-    caf::reacts_to<resume_atom, resume_fn>, caf::reacts_to<ran_atom, run_result>,
-    caf::reacts_to<wake_atom>, caf::reacts_to<tick_atom, uint64_t>, caf::reacts_to<stop_atom>>;
+using contact_actor =
+    caf::typed_actor<caf::reacts_to<job_atom, int64_t>,
+                     caf::reacts_to<load_atom, std::vector<int64_t>>,
+                     caf::reacts_to<resume_atom, resume_fn>, caf::reacts_to<ran_atom, run_result>,
+                     caf::reacts_to<wake_atom>, caf::reacts_to<online_atom>,
+                     caf::reacts_to<tick_atom, uint64_t>, caf::reacts_to<stop_atom>>;
 
 // One WhatsApp instance: routes jobs to contacts by JID, activates, restarts and passivates
-// them.
-using instance_actor = caf::typed_actor<caf::reacts_to<job_atom, int64_t, std::vector<std::string>>,
-                                        caf::reacts_to<idle_atom, uint64_t, uint64_t>,
-                                        caf::reacts_to<respawn_atom, uint64_t>>;
+// them; `online` (the instance is connected again, or changed) wakes every active contact so
+// that jobs held for the instance run at once.
+using instance_actor =
+    caf::typed_actor<caf::reacts_to<job_atom, int64_t, std::vector<std::string>>,
+                     caf::reacts_to<idle_atom, uint64_t, uint64_t>,
+                     caf::reacts_to<respawn_atom, uint64_t>, caf::reacts_to<online_atom>>;
 
 tenant_actor spawn_tenant(caf::local_actor* parent, int64_t tenant_id);
 

@@ -10,9 +10,6 @@
 #include <random>
 #include <stdexcept>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include "actors/contact_resolution.hpp"
 #include "actors/job_journal.hpp"
 #include "base/crypto.hpp"
@@ -80,14 +77,11 @@ status mark_alerts(storage::write_context& w, int64_t tenant_id, int64_t now, ru
   if (!u) return u.err();
   const int64_t budget = u->credits_limit + u->granted;
   if (budget <= 0) return ok_status();
-  auto mark = [&](const char* column, const char* action, int percent) -> status {
-    SQLite::Statement q(w.db(), std::string("UPDATE subscription_usage SET ") + column +
-                                    " = ? WHERE tenant_id = ? AND period_start = ? AND " + column +
-                                    " IS NULL");
-    q.bind(1, now);
-    q.bind(2, tenant_id);
-    q.bind(3, u->period_start);
-    if (q.exec() == 0) return ok_status();
+  auto mark = [&](int percent) -> status {
+    auto marked = w.usage().mark_alert(tenant_id, u->period_start, percent, now);
+    if (!marked) return marked.err();
+    if (!*marked) return ok_status();
+    const std::string action = percent == 80 ? "credits.alert_80" : "credits.alert_100";
     nlohmann::json details = {{"percent", percent},
                               {"used", u->used},
                               {"budget", budget},
@@ -98,14 +92,10 @@ status mark_alerts(storage::write_context& w, int64_t tenant_id, int64_t now, ru
     (percent == 80 ? out.alert_80 : out.alert_100) = true;
     return ok_status();
   };
-  try {
-    if (u->used * 100 >= budget * 80 && !u->alert_80_at)
-      if (auto s = mark("alert_80_at", "credits.alert_80", 80); !s) return s;
-    if (u->used >= budget && !u->alert_100_at)
-      if (auto s = mark("alert_100_at", "credits.alert_100", 100); !s) return s;
-  } catch (const SQLite::Exception& e) {
-    return make_error(errc::unavailable, std::string("credit alerts: ") + e.what());
-  }
+  if (u->used * 100 >= budget * 80 && !u->alert_80_at)
+    if (auto s = mark(80); !s) return s;
+  if (u->used >= budget && !u->alert_100_at)
+    if (auto s = mark(100); !s) return s;
   return ok_status();
 }
 
@@ -113,9 +103,9 @@ status mark_alerts(storage::write_context& w, int64_t tenant_id, int64_t now, ru
 // run never overlap, so its members need no lock.
 class job_run : public std::enable_shared_from_this<job_run> {
  public:
-  job_run(effects& fx, const runner_settings& s, int64_t id, std::function<void(run_result)> done,
-          bool woken)
-      : fx_(fx), s_(s), id_(id), woken_(woken), done_(std::move(done)) {}
+  job_run(std::shared_ptr<effects> fx, const runner_settings& s, int64_t id,
+          std::function<void(run_result)> done, wake_reason why)
+      : fx_(std::move(fx)), s_(s), id_(id), why_(why), done_(std::move(done)) {}
 
   void start();
 
@@ -123,6 +113,8 @@ class job_run : public std::enable_shared_from_this<job_run> {
   enum class mode { stop, proceed };
 
   status write_start(storage::write_context& w);
+  bool runs_early() const;
+  status hold_for_instance(storage::write_context& w, int64_t now);
   status decide_context(storage::write_context& w, int64_t now);
   status reserve(storage::write_context& w, int64_t now);
   status record_inbound_only(storage::write_context& w, const std::string& final_status,
@@ -148,11 +140,12 @@ class job_run : public std::enable_shared_from_this<job_run> {
   void write(storage::write_fn fn, std::function<void()> then);
   void finish();
 
-  effects& fx_;
-  // A copy: a queued write can outlive the runner (the writer drains after the actors stop).
+  // Both owned by the run: a queued write can outlive the runner and its contact actor (the
+  // writer drains after the actors stop), and its answer still goes through these.
+  const std::shared_ptr<effects> fx_;
   const runner_settings s_;
   const int64_t id_;
-  const bool woken_;
+  const wake_reason why_;
   std::function<void(run_result)> done_;
 
   storage::job job_;
@@ -189,25 +182,13 @@ status job_run::write_start(storage::write_context& w) {
     result_.what = run_result::kind::finished;
     return ok_status();
   }
-  const bool credits_moved = woken_ && job_.last_error == std::string(waiting_for_credits);
-  if (job_.status == js::waiting && job_.not_before && *job_.not_before > now && !credits_moved) {
-    result_.what = run_result::kind::not_due;
-    result_.not_before = *job_.not_before;
-    return ok_status();
-  }
   auto inst = w.instances().get(job_.instance_id);
   if (!inst) return inst.err();
   instance_ = std::move(*inst);
   result_.tenant_id = instance_.tenant_id;
-  if (instance_.kind == "evolution" && instance_.state == "unauthorized") {
-    // Held until the instance is open again: sending would only be refused again.
-    const int64_t nb = now + s_.retry_max.count();
-    if (auto s = w.jobs().defer(id_, nb, std::string("instance unauthorized")); !s) return s;
-    result_.what = run_result::kind::deferred;
-    result_.status = js::waiting;
-    result_.not_before = nb;
-    result_.error = "instance unauthorized";
-    ended_ = true;
+  if (job_.status == js::waiting && job_.not_before && *job_.not_before > now && !runs_early()) {
+    result_.what = run_result::kind::not_due;
+    result_.not_before = *job_.not_before;
     return ok_status();
   }
   auto tenant = w.tenants().get(instance_.tenant_id);
@@ -220,6 +201,8 @@ status job_run::write_start(storage::write_context& w) {
   if (job_.attempts >= s_.max_attempts)
     return dlq_in(w, job_.last_error.value_or("gave up after " + std::to_string(job_.attempts) +
                                               " attempts"));
+  if (instance_.kind == "evolution" && instance_.state == "unauthorized")
+    return hold_for_instance(w, now);
 
   if (!journal_.context) {
     if (auto s = decide_context(w, now); !s) return s;
@@ -250,6 +233,31 @@ status job_run::write_start(storage::write_context& w) {
   if (auto s = w.jobs().set_steps(id_, serialize(journal_)); !s) return s;
   result_.status = js::running;
   mode_ = mode::proceed;
+  return ok_status();
+}
+
+// Whether a waiting job runs before its not_before: woken for what it waits for, or held for
+// an instance whose row says it is no longer unauthorized (changed while no wake could come,
+// e.g. with the server down).
+bool job_run::runs_early() const {
+  const std::string error = job_.last_error.value_or("");
+  if (why_ == wake_reason::credits && error == waiting_for_credits) return true;
+  if (!held_for_instance(job_.last_error)) return false;
+  if (why_ == wake_reason::instance) return true;
+  return error.rfind(held_unauthorized, 0) == 0 && instance_.state != "unauthorized";
+}
+
+// The instance's key is refused: sending would only be refused again, so the job is held,
+// without an attempt, until the instance changes (a wake) or max_wait has passed.
+status job_run::hold_for_instance(storage::write_context& w, int64_t now) {
+  const int64_t deadline = job_.created_at + s_.max_wait.count();
+  if (now >= deadline) return dlq_in(w, held_unauthorized);
+  if (auto s = w.jobs().defer(id_, deadline, std::string(held_unauthorized)); !s) return s;
+  result_.what = run_result::kind::deferred;
+  result_.status = js::waiting;
+  result_.not_before = deadline;
+  result_.error = held_unauthorized;
+  ended_ = true;
   return ok_status();
 }
 
@@ -395,8 +403,8 @@ void job_run::next() {
 void job_run::call_ai() {
   if (breaker_open("ai")) return;
   auto self = shared_from_this();
-  fx_.generate(decode_request(journal_.context->ai_inputs),
-               [self](ai::ai_response r) { self->on_ai(std::move(r)); });
+  fx_->generate(decode_request(journal_.context->ai_inputs),
+                [self](ai::ai_response r) { self->on_ai(std::move(r)); });
 }
 
 void job_run::on_ai(ai::ai_response r) {
@@ -472,7 +480,7 @@ void job_run::reconcile() {
     return;
   }
   if (breaker_open(evolution_key())) return;
-  fx_.find_sent(target_, journal_.act->text, journal_.act->at, [self](send_result r) {
+  fx_->find_sent(target_, journal_.act->text, journal_.act->at, [self](send_result r) {
     if (r.what != send_result::kind::ok) return self->on_send_failure(r, "findMessages");
     self->s_.breakers->on_success(self->evolution_key());
     if (r.key_id.empty()) return self->send();
@@ -490,7 +498,7 @@ void job_run::send() {
   }
   if (breaker_open(evolution_key())) return;
   auto self = shared_from_this();
-  fx_.send_text(target_, journal_.act->text, [self](send_result r) {
+  fx_->send_text(target_, journal_.act->text, [self](send_result r) {
     if (r.what != send_result::kind::ok) return self->on_send_failure(r, "sendText");
     self->s_.breakers->on_success(self->evolution_key());
     fault_point("sent");
@@ -514,17 +522,23 @@ void job_run::on_send_failure(const send_result& r, const char* what) {
     case send_result::kind::rejected:
       return dlq(why);
     case send_result::kind::not_connected:
+      // Polled with backoff: the connection can come back without a webhook saying so.
       if (now - job_.created_at > s_.max_wait.count()) return dlq(why);
-      return wait_uncounted(now + retry_delay(s_, attempts_, r.retry_after).count(), why);
+      return wait_uncounted(now + retry_delay(s_, attempts_, r.retry_after).count(),
+                            std::string(held_not_connected) + ": " + why);
     case send_result::kind::unauthorized: {
-      // The instance's key is refused: mark it and hold its jobs until someone fixes it.
+      // The instance's key is refused: mark it and hold its jobs until it changes.
+      const int64_t deadline = job_.created_at + s_.max_wait.count();
+      if (now >= deadline) return dlq(std::string(held_unauthorized) + ": " + why);
       auto self = shared_from_this();
       auto name = instance_.name;
       write(
           [name](storage::write_context& w) {
             return w.instances().update_state(name, "unauthorized");
           },
-          [self, why] { self->wait_uncounted(now_ms() + self->s_.retry_max.count(), why); });
+          [self, why, deadline] {
+            self->wait_uncounted(deadline, std::string(held_unauthorized) + ": " + why);
+          });
       return;
     }
   }
@@ -621,7 +635,12 @@ bool job_run::breaker_open(const std::string& key) {
     dlq("circuit_open");
     return true;
   }
-  wait_uncounted(std::max(s_.breakers->retry_at(key), now + 1), "circuit_open");
+  int64_t at = s_.breakers->retry_at(key);
+  // Half-open: another job's probe is out. The breaker is shared, so ask again soon rather
+  // than a whole cooldown after the probe closed it.
+  if (s_.breakers->current(key) == circuit_breaker::state::half_open)
+    at = std::min(at, now + s_.retry_base.count());
+  wait_uncounted(std::max(at, now + 1), "circuit_open");
   return true;
 }
 
@@ -634,15 +653,7 @@ void job_run::wait_uncounted(int64_t not_before, const std::string& why) {
       [self, not_before, why, steps](storage::write_context& w) -> status {
         if (auto s = w.jobs().set_steps(self->id_, steps); !s) return s;
         if (auto s = w.jobs().defer(self->id_, not_before, why); !s) return s;
-        try {
-          SQLite::Statement q(
-              w.db(), "UPDATE jobs SET attempts = attempts - 1 WHERE id = ? AND attempts > 0");
-          q.bind(1, self->id_);
-          q.exec();
-        } catch (const SQLite::Exception& e) {
-          return make_error(errc::unavailable, std::string("uncount attempt: ") + e.what());
-        }
-        return ok_status();
+        return w.jobs().uncount_attempt(self->id_);
       },
       [self, not_before, why] {
         log::info("job waiting",
@@ -683,7 +694,7 @@ void job_run::defer(int64_t not_before, const std::string& why, run_result::kind
 void job_run::write(storage::write_fn fn, std::function<void()> then) {
   ++result_.writes;
   auto self = shared_from_this();
-  fx_.write(std::move(fn), [self, then](const status& s) {
+  fx_->write(std::move(fn), [self, then](const status& s) {
     if (s) return then();
     log::warn("job write failed; will retry", {{"job", self->id_}, {"error", s.err().message}});
     self->result_.what = run_result::kind::retry_later;
@@ -729,13 +740,19 @@ void fault_point(const char* point) {
   ::kill(::getpid(), SIGKILL);
 }
 
-job_runner::job_runner(effects& fx, runner_settings settings)
-    : fx_(fx), settings_(std::move(settings)) {
+bool held_for_instance(const std::optional<std::string>& last_error) {
+  if (!last_error) return false;
+  return last_error->rfind(held_unauthorized, 0) == 0 ||
+         last_error->rfind(held_not_connected, 0) == 0;
+}
+
+job_runner::job_runner(std::shared_ptr<effects> fx, runner_settings settings)
+    : fx_(std::move(fx)), settings_(std::move(settings)) {
   if (!settings_.breakers) settings_.breakers = std::make_shared<breaker_set>();
 }
 
-void job_runner::run(int64_t job_id, std::function<void(run_result)> done, bool woken) {
-  std::make_shared<job_run>(fx_, settings_, job_id, std::move(done), woken)->start();
+void job_runner::run(int64_t job_id, std::function<void(run_result)> done, wake_reason why) {
+  std::make_shared<job_run>(fx_, settings_, job_id, std::move(done), why)->start();
 }
 
 milliseconds retry_delay(const runner_settings& s, int64_t attempt,

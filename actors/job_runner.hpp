@@ -11,6 +11,12 @@
 // now + exponential backoff with jitter, Retry-After honoured); past `max_attempts`, and for
 // non-retryable ones, the job goes to the DLQ and its reservation is released. A reservation
 // refused while others are open leaves the job `waiting` without counting an attempt.
+//
+// Held for the instance: while its instance is `unauthorized` a job is held until the
+// instance changes (a wake with wake_reason::instance, or a row no longer `unauthorized`),
+// at most `max_wait` from its creation, then the DLQ as "instance unauthorized". A job whose
+// send found the instance not connected retries with backoff (the connection may come back
+// without a webhook saying so) and runs at once when woken for its instance.
 #pragma once
 
 #include <chrono>
@@ -52,6 +58,9 @@ struct send_result {
 
 // The outside world of a run. Implementations: the contact actor (messages to the storage
 // writer, the AI provider and the Evolution client) and tests (the same, in process).
+// Shared: every run holds the effects until its last callback, so an answer the writer (or an
+// upstream) delivers after the owner of the runner went away still finds them; an
+// implementation whose owner is gone drops the answer instead of delivering it.
 class effects {
  public:
   virtual ~effects() = default;
@@ -104,6 +113,19 @@ struct run_result {
 };
 std::string to_string(run_result::kind k);
 
+// Why a waiting job runs before its `not_before`.
+enum class wake_reason {
+  none,      // not woken: it runs once due
+  credits,   // the tenant says credits moved: a job waiting for credits runs
+  instance,  // its instance connected again or was changed: a job held for it runs
+};
+
+// The `last_error` of a job held for its instance (a prefix: the upstream's words may follow).
+constexpr const char* held_unauthorized = "instance unauthorized";
+constexpr const char* held_not_connected = "instance not connected";
+// Whether a waiting job with this last_error is held for its instance.
+bool held_for_instance(const std::optional<std::string>& last_error);
+
 // Named fault points for crash tests (AIBUD_TEST_FAULT=<point>:<n>[:throw]): the n-th time
 // (every time for 0) the process reaches `point` it kills itself with SIGKILL, or throws
 // with `:throw`. Points: "start" (after write A), "intent" (after write B), "sent" (after an
@@ -112,19 +134,21 @@ void fault_point(const char* point);
 
 class job_runner {
  public:
-  // REQUIRES: `fx` outlives every run.
-  job_runner(effects& fx, runner_settings settings);
+  // Each run shares `fx` (and copies `settings`): the runner may be destroyed while runs are
+  // in flight. REQUIRES: fx != nullptr.
+  job_runner(std::shared_ptr<effects> fx, runner_settings settings);
 
   // Runs job `job_id` from its first unfinished step until it finishes, defers or fails;
-  // `done` is called exactly once. At most one run per job at a time (the contact actor's
-  // job); runs of different jobs may overlap. `woken`: the tenant said credits moved, so a
-  // job waiting for credits runs before its `not_before`.
-  void run(int64_t job_id, std::function<void(run_result)> done, bool woken = false);
+  // `done` is called exactly once (unless the effects drop an answer because their owner is
+  // gone). At most one run per job at a time (the contact actor's job); runs of different
+  // jobs may overlap. `why`: a waiting job of that kind runs before its `not_before`.
+  void run(int64_t job_id, std::function<void(run_result)> done,
+           wake_reason why = wake_reason::none);
 
   const runner_settings& settings() const { return settings_; }
 
  private:
-  effects& fx_;
+  std::shared_ptr<effects> fx_;
   runner_settings settings_;
 };
 

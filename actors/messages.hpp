@@ -42,6 +42,7 @@ using settle_atom = caf::atom_constant<caf::atom("job_settle")>;   // credits co
 using tick_atom = caf::atom_constant<caf::atom("job_tick")>;       // a contact's idle timer
 using respawn_atom = caf::atom_constant<caf::atom("job_respwn")>;  // restart a crashed contact
 using load_atom = caf::atom_constant<caf::atom("job_load")>;       // (re)load jobs from storage
+using online_atom = caf::atom_constant<caf::atom("job_online")>;   // an instance is open again
 
 // -- supervision -----------------------------------------------------------------------------
 

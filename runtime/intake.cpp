@@ -16,7 +16,9 @@ namespace {
 
 using commit_outcome = http::commit_result::outcome;
 
-storage::new_job job_of(int64_t instance_id, const evolution::event& e) {
+// Built on the HTTP thread, before the write is queued, so that the writer thread (whose
+// time bounds the intake's rate) only binds and inserts. Takes the payload from the event.
+storage::new_job job_of(int64_t instance_id, evolution::event& e) {
   const evolution::message& m = *e.as_message();
   storage::new_job job;
   job.instance_id = instance_id;
@@ -24,14 +26,22 @@ storage::new_job job_of(int64_t instance_id, const evolution::event& e) {
   job.event = e.name;
   job.contact_key = m.contact.canonical();
   job.sender_jids = nlohmann::json(m.contact.jids).dump();
-  job.payload = e.stored_payload;
+  job.payload = std::move(e.stored_payload);
   if (m.timestamp) job.message_ts = *m.timestamp * 1000;
   return job;
 }
 
+// One event on its way through the writer: shared by the write and its callback.
+struct pending_commit {
+  evolution::event event;
+  std::optional<storage::new_job> job;  // for a message
+  http::commit_result out;
+};
+
 // Inside the writer's transaction: what the event becomes.
-status store(storage::write_context& w, int64_t instance_id, const evolution::event& e,
-             http::commit_result& out) {
+status store(storage::write_context& w, int64_t instance_id, pending_commit& p) {
+  const evolution::event& e = p.event;
+  http::commit_result& out = p.out;
   if (const auto* c = e.as_connection()) {
     auto instance = w.instances().get(instance_id);
     if (!instance) return instance.err();
@@ -59,7 +69,8 @@ status store(storage::write_context& w, int64_t instance_id, const evolution::ev
       return ok_status();
     }
   }
-  auto id = w.jobs().insert(job_of(instance_id, e));
+  if (!p.job) return make_error(errc::internal, "message event without its job");
+  auto id = w.jobs().insert(*p.job);
   if (!id) {
     if (id.err().code != errc::conflict) return id.err();
     out.status = commit_outcome::duplicate;
@@ -79,16 +90,34 @@ intake::intake(storage::writer& writer, const secrets::sealer& sealer,
 void intake::lookup(const std::string& name, std::function<void(http::lookup_result)> done) {
   using outcome = http::lookup_result::outcome;
   std::optional<http::webhook_instance> hit;
+  bool refresh = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = cache_.find(name);
-    if (it != cache_.end() && it->second.expires > std::chrono::steady_clock::now())
+    if (it != cache_.end()) {
       hit = it->second.instance;
+      if (it->second.expires <= std::chrono::steady_clock::now() && !it->second.refreshing) {
+        it->second.refreshing = true;
+        refresh = true;
+      }
+    }
   }
-  if (hit) return done(http::lookup_result{outcome::found, *hit});  // outside the lock
+  if (hit) {
+    // A refresh the writer refuses (overloaded) is retried by a later lookup.
+    if (refresh && !read_instance(name, [](http::lookup_result) {})) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = cache_.find(name);
+      if (it != cache_.end()) it->second.refreshing = false;
+    }
+    return done(http::lookup_result{outcome::found, *hit});  // outside the lock
+  }
+  if (!read_instance(name, done)) done(http::lookup_result{outcome::overloaded, {}});
+}
 
+bool intake::read_instance(const std::string& name, std::function<void(http::lookup_result)> done) {
+  using outcome = http::lookup_result::outcome;
   auto answer = std::make_shared<http::lookup_result>();
-  bool queued = writer_.try_submit(
+  return writer_.try_submit(
       [this, name, answer](storage::write_context& w) -> status {
         auto row = w.instances().find_by_name(name);
         if (!row) {
@@ -108,13 +137,18 @@ void intake::lookup(const std::string& name, std::function<void(http::lookup_res
       },
       [this, name, answer, done](const status& s) {
         if (!s) answer->status = outcome::unavailable;
-        if (answer->status == outcome::found) {
+        {
           std::lock_guard<std::mutex> lock(mutex_);
-          cache_[name] = {answer->instance, std::chrono::steady_clock::now() + cache_ttl_};
+          if (answer->status == outcome::found) {
+            cache_[name] = {answer->instance, std::chrono::steady_clock::now() + cache_ttl_};
+          } else if (answer->status == outcome::not_found) {
+            cache_.erase(name);
+          } else if (auto it = cache_.find(name); it != cache_.end()) {
+            it->second.refreshing = false;  // kept as it was; a later lookup tries again
+          }
         }
         done(*answer);
       });
-  if (!queued) done(http::lookup_result{outcome::overloaded, {}});
 }
 
 void intake::forget(const std::string& name) {
@@ -124,20 +158,21 @@ void intake::forget(const std::string& name) {
 
 void intake::commit(int64_t instance_id, evolution::event event,
                     std::function<void(http::commit_result)> done) {
-  auto out = std::make_shared<http::commit_result>();
-  auto shared_event = std::make_shared<evolution::event>(std::move(event));
+  auto p = std::make_shared<pending_commit>();
+  p->event = std::move(event);
+  if (p->event.as_message()) p->job = job_of(instance_id, p->event);
   bool queued = writer_.try_submit(
-      [instance_id, shared_event, out](storage::write_context& w) {
-        return store(w, instance_id, *shared_event, *out);
-      },
-      [this, out, done](const status& s) {
+      [instance_id, p](storage::write_context& w) { return store(w, instance_id, *p); },
+      [this, instance_id, p, done](const status& s) {
         if (!s) {
           log::error("webhook commit failed", {{"error", s.err().message}});
-          out->status = commit_outcome::unavailable;
-        } else if (out->job_id != 0 && on_committed_) {
-          on_committed_(out->job_id);
+          p->out.status = commit_outcome::unavailable;
+        } else if (p->out.job_id != 0 && on_committed_) {
+          on_committed_(p->out.job_id);
+        } else if (const auto* c = p->event.as_connection(); c && on_connection_) {
+          on_connection_(instance_id, c->state);
         }
-        done(*out);
+        done(p->out);
       });
   if (!queued) done(http::commit_result{commit_outcome::overloaded, 0});
 }

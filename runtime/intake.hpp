@@ -29,8 +29,15 @@ class intake {
          std::chrono::milliseconds cache_ttl = std::chrono::seconds(5));
 
   void on_committed(committed_fn fn) { on_committed_ = std::move(fn); }
+  // Called after a connection.update committed, with the instance and its new state, on the
+  // writer thread (the job system wakes the jobs held for an instance that is open again).
+  using connection_fn = std::function<void(int64_t instance_id, const std::string& state)>;
+  void on_connection(connection_fn fn) { on_connection_ = std::move(fn); }
 
-  // Known instances are cached briefly; a miss, and so every 404, asks the database.
+  // Known instances are cached briefly; a miss, and so every 404, asks the database. An
+  // entry past its time still answers while one refresh asks the database, so a busy
+  // instance's webhooks never wait for the writer (nor continue on its thread) to be
+  // recognised; a refresh that finds the instance gone or changed replaces the entry.
   void lookup(const std::string& name, std::function<void(http::lookup_result)> done);
 
   // Stores the event: a job for messages (unless duplicate or our own send echoed), or the
@@ -54,12 +61,18 @@ class intake {
   struct cached {
     http::webhook_instance instance;
     std::chrono::steady_clock::time_point expires;
+    bool refreshing = false;  // a refresh is queued on the writer
   };
+
+  // Reads the instance on the writer; `done` gets the answer (and the cache is updated) on
+  // the writer thread. False when the writer refused it.
+  bool read_instance(const std::string& name, std::function<void(http::lookup_result)> done);
 
   storage::writer& writer_;
   const secrets::sealer& sealer_;
   std::chrono::milliseconds cache_ttl_;
   committed_fn on_committed_;
+  connection_fn on_connection_;
 
   std::mutex mutex_;
   std::map<std::string, cached> cache_;  // GUARDED_BY(mutex_)

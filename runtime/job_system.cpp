@@ -29,6 +29,7 @@ namespace {
 using actors::job_atom;
 using actors::job_services;
 using actors::load_atom;
+using actors::online_atom;
 using actors::send_result;
 using actors::send_target;
 
@@ -37,7 +38,7 @@ using actors::send_target;
 // reloads every unfinished job from storage).
 using dispatcher_actor =
     caf::typed_actor<caf::reacts_to<job_atom, int64_t, int64_t, int64_t, std::vector<std::string>>,
-                     caf::reacts_to<load_atom>>;
+                     caf::reacts_to<load_atom>, caf::reacts_to<online_atom, int64_t>>;
 
 const caf::atom_value dispatcher_key = caf::atom("jobs_disp");
 
@@ -127,6 +128,13 @@ void load_unfinished(dispatcher_ptr self) {
   if (!queued) log::error("could not load unfinished jobs: storage writer refused");
 }
 
+// An instance without an actor has no unfinished job (every one is routed at start and on
+// commit): nothing to wake.
+void wake_instance(dispatcher_ptr self, int64_t instance_id) {
+  auto i = self->state.instances.find(instance_id);
+  if (i != self->state.instances.end()) self->send(i->second, online_atom::value);
+}
+
 dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self,
                                                     std::shared_ptr<job_services> services) {
   self->state.services = std::move(services);
@@ -136,6 +144,7 @@ dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self,
       [self](job_atom, int64_t job, int64_t instance, int64_t tenant,
              const std::vector<std::string>& jids) { route(self, job, instance, tenant, jids); },
       [self](load_atom) { load_unfinished(self); },
+      [self](online_atom, int64_t instance_id) { wake_instance(self, instance_id); },
   };
 }
 
@@ -254,6 +263,10 @@ status job_system::start() {
   s.agent.max_message_age = m.cfg.jobs.max_message_age;
   s.agent.takeover_pause = m.cfg.takeover.pause;
   s.agent.reply_cost = m.cfg.credits.text_reply;
+  // One set for the process: every contact's runner sees the same "ai" and
+  // "evolution:<instance id>" breakers.
+  s.breakers = std::make_shared<actors::breaker_set>(
+      actors::breaker_settings{m.cfg.breaker.failures, m.cfg.breaker.cooldown});
   impl* self = &m;
   services->send_text = [self](const send_target& to, const std::string& text,
                                std::function<void(send_result)> done) {
@@ -328,6 +341,18 @@ void job_system::nudge(int64_t job_id) {
   if (!target) return;  // restarting: it reloads every unfinished job itself
   caf::anon_send(caf::actor_cast<dispatcher_actor>(target), job_atom::value, job_id, instance_id,
                  tenant_id, std::move(jids));
+}
+
+void job_system::instance_changed(int64_t instance_id) {
+  impl& m = *impl_;
+  if (!m.started || m.services->stopping.load()) return;
+  auto target = caf_system(*m.rt).registry().get(dispatcher_key);
+  if (!target) return;  // restarting: it reloads every unfinished job itself
+  caf::anon_send(caf::actor_cast<dispatcher_actor>(target), online_atom::value, instance_id);
+}
+
+void job_system::connection_changed(int64_t instance_id, const std::string& state) {
+  if (state == "open") instance_changed(instance_id);
 }
 
 void job_system::stop() {

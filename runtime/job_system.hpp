@@ -5,6 +5,7 @@
 //   runtime::job_system jobs(cfg, writer, sealer);   // after the writer started
 //   jobs.start();                                    // resumes every unfinished job
 //   inbox.on_committed(jobs.committed_fn());
+//   inbox.on_connection(jobs.connection_fn());
 //   ...
 //   jobs.stop();                                     // before the writer stops
 #pragma once
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/error.hpp"
@@ -43,6 +45,16 @@ class job_system {
   void nudge(int64_t job_id);
   std::function<void(int64_t)> committed_fn() {
     return [this](int64_t id) { nudge(id); };
+  }
+
+  // The instance's row changed so that jobs held for it may go now (its key was replaced, it
+  // was reconnected): they run at once instead of at their not_before. Thread-safe.
+  void instance_changed(int64_t instance_id);
+  // A committed connection.update: `open` wakes the instance's held jobs (instance_changed),
+  // any other state changes nothing. Thread-safe (called on the writer thread).
+  void connection_changed(int64_t instance_id, const std::string& state);
+  std::function<void(int64_t, const std::string&)> connection_fn() {
+    return [this](int64_t id, const std::string& state) { connection_changed(id, state); };
   }
 
   // Stops the actors; callbacks still in flight are dropped (their jobs resume at the next

@@ -115,6 +115,7 @@ status serve(const config::config& cfg, const serve_hooks& hooks) {
     return s;
   }
   inbox.on_committed(jobs.committed_fn());
+  inbox.on_connection(jobs.connection_fn());
   http::webhook_counters counters;
   http::intake_commit commit = inbox.commit_fn();
   if (skip_commits()) {

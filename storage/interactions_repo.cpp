@@ -51,7 +51,8 @@ interactions_repo::interactions_repo(SQLite::Database& db)
                            "ORDER BY id"),
       for_instance_(db, std::string("SELECT ") + columns +
                             " FROM interactions WHERE instance_id = ? AND id > ? "
-                            "ORDER BY id LIMIT ?") {}
+                            "ORDER BY id LIMIT ?"),
+      move_contact_(db, "UPDATE interactions SET contact_id = ? WHERE contact_id = ?") {}
 
 result<int64_t> interactions_repo::append(const interaction& i) {
   if (i.direction != "in" && i.direction != "out")
@@ -94,6 +95,15 @@ result<std::vector<interaction>> interactions_repo::for_instance(int64_t instanc
     q->bind(2, after_id);
     q->bind(3, limit);
     return read_all(*q);
+  });
+}
+
+result<int> interactions_repo::move_contact(int64_t from, int64_t into) {
+  return guarded("interaction move", [&]() -> result<int> {
+    statement_scope q(move_contact_);
+    q->bind(1, into);
+    q->bind(2, from);
+    return q->exec();
   });
 }
 

@@ -23,12 +23,16 @@ class interactions_repo {
   // Every interaction of an instance, oldest first, at most `limit`, after `after_id`.
   result<std::vector<interaction>> for_instance(int64_t instance_id, int limit = 1000,
                                                 int64_t after_id = 0);
+  // Gives every interaction of contact `from` to contact `into` (two contacts found to be one
+  // person); returns how many moved.
+  result<int> move_contact(int64_t from, int64_t into);
 
  private:
   SQLite::Database& db_;
   SQLite::Statement insert_;
   SQLite::Statement for_contact_;
   SQLite::Statement for_instance_;
+  SQLite::Statement move_contact_;
 };
 
 }  // namespace aibud::storage

@@ -77,6 +77,9 @@ jobs_repo::jobs_repo(SQLite::Database& db)
       begin_attempt_(db,
                      "UPDATE jobs SET attempts = attempts + 1, status = 'running', "
                      "updated_at = ? WHERE id = ?"),
+      uncount_attempt_(db,
+                       "UPDATE jobs SET attempts = max(attempts - 1, 0), updated_at = ? "
+                       "WHERE id = ?"),
       set_status_(db,
                   "UPDATE jobs SET status = ?, last_error = coalesce(?, last_error), "
                   "updated_at = ? WHERE id = ?"),
@@ -168,6 +171,15 @@ status jobs_repo::update(SQLite::Statement& stmt, int64_t id) {
 status jobs_repo::begin_attempt(int64_t id) {
   return guarded("job attempt", [&]() -> status {
     statement_scope q(begin_attempt_);
+    q->bind(1, time::now_ms());
+    q->bind(2, id);
+    return update(*q, id);
+  });
+}
+
+status jobs_repo::uncount_attempt(int64_t id) {
+  return guarded("job uncount attempt", [&]() -> status {
+    statement_scope q(uncount_attempt_);
     q->bind(1, time::now_ms());
     q->bind(2, id);
     return update(*q, id);

@@ -47,6 +47,9 @@ class jobs_repo {
   // Counts an attempt before a step runs (so a crash is a failed attempt) and marks the
   // job running. Errors: not_found.
   status begin_attempt(int64_t id);
+  // Gives back the attempt begin_attempt counted (waiting on the world is not a failed
+  // attempt); never below 0. Errors: not_found.
+  status uncount_attempt(int64_t id);
   // Errors: invalid_argument (unknown status), not_found.
   status set_status(int64_t id, const std::string& status,
                     const std::optional<std::string>& last_error = std::nullopt);
@@ -67,6 +70,7 @@ class jobs_repo {
   SQLite::Statement unfinished_;
   SQLite::Statement unfinished_contact_;
   SQLite::Statement begin_attempt_;
+  SQLite::Statement uncount_attempt_;
   SQLite::Statement set_status_;
   SQLite::Statement set_steps_;
   SQLite::Statement defer_;

@@ -41,7 +41,8 @@ sent_messages_repo::sent_messages_repo(SQLite::Database& db)
       for_job_(db, std::string(select_columns) + "WHERE job_id = ? ORDER BY id"),
       since_(db, std::string(select_columns) +
                      "WHERE instance_id = ? AND contact_id = ? AND created_at >= ? "
-                     "ORDER BY created_at, id") {}
+                     "ORDER BY created_at, id"),
+      move_contact_(db, "UPDATE sent_messages SET contact_id = ? WHERE contact_id = ?") {}
 
 result<int64_t> sent_messages_repo::insert(const sent_message& m) {
   if (m.wa_message_id.empty())
@@ -85,6 +86,15 @@ result<std::vector<sent_message>> sent_messages_repo::since(int64_t instance_id,
     q->bind(2, contact_id);
     q->bind(3, since_ms);
     return read_all(*q);
+  });
+}
+
+result<int> sent_messages_repo::move_contact(int64_t from, int64_t into) {
+  return guarded("sent message move", [&]() -> result<int> {
+    statement_scope q(move_contact_);
+    q->bind(1, into);
+    q->bind(2, from);
+    return q->exec();
   });
 }
 

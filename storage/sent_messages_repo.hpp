@@ -27,6 +27,9 @@ class sent_messages_repo {
   // A contact's sends at or after `since_ms`, oldest first.
   result<std::vector<sent_message>> since(int64_t instance_id, int64_t contact_id,
                                           int64_t since_ms);
+  // Gives every sent message of contact `from` to contact `into` (two contacts found to be one
+  // person); returns how many moved.
+  result<int> move_contact(int64_t from, int64_t into);
 
  private:
   SQLite::Database& db_;
@@ -34,6 +37,7 @@ class sent_messages_repo {
   SQLite::Statement contains_;
   SQLite::Statement for_job_;
   SQLite::Statement since_;
+  SQLite::Statement move_contact_;
 };
 
 }  // namespace aibud::storage

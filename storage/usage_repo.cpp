@@ -65,7 +65,13 @@ usage_repo::usage_repo(SQLite::Database& db)
                      "amount, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       ledger_find_(db,
                    "SELECT kind, amount, period_start FROM credit_ledger "
-                   "WHERE job_id = ? AND step = ?") {}
+                   "WHERE job_id = ? AND step = ?"),
+      mark_alert_80_(db,
+                     "UPDATE subscription_usage SET alert_80_at = ? "
+                     "WHERE tenant_id = ? AND period_start = ? AND alert_80_at IS NULL"),
+      mark_alert_100_(db,
+                      "UPDATE subscription_usage SET alert_100_at = ? "
+                      "WHERE tenant_id = ? AND period_start = ? AND alert_100_at IS NULL") {}
 
 result<int64_t> usage_repo::ensure_period(int64_t tenant_id, int64_t now_ms) {
   return guarded("usage period", [&]() -> result<int64_t> {
@@ -277,6 +283,19 @@ status usage_repo::release(int64_t tenant_id, int64_t job_id, const std::string&
                   *state.reserved);
     sp.release();
     return ok_status();
+  });
+}
+
+result<bool> usage_repo::mark_alert(int64_t tenant_id, int64_t period_start, int percent,
+                                    int64_t now_ms) {
+  if (percent != 80 && percent != 100)
+    return make_error(errc::invalid_argument, "no usage alert at " + std::to_string(percent) + "%");
+  return guarded("usage alert", [&]() -> result<bool> {
+    statement_scope q(percent == 80 ? mark_alert_80_ : mark_alert_100_);
+    q->bind(1, now_ms);
+    q->bind(2, tenant_id);
+    q->bind(3, period_start);
+    return q->exec() > 0;
   });
 }
 

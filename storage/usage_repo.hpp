@@ -53,6 +53,11 @@ class usage_repo {
   status release(int64_t tenant_id, int64_t job_id, const std::string& reserve_step,
                  int64_t now_ms);
 
+  // Marks the 80 % or 100 % usage alert (`percent`) of the period starting `period_start` as
+  // raised at `now_ms`, once per period: true when this call marked it, false when it was
+  // marked before or the period has no row. Errors: invalid_argument (percent not 80/100).
+  result<bool> mark_alert(int64_t tenant_id, int64_t period_start, int percent, int64_t now_ms);
+
  private:
   // Creates the period row containing `now_ms` if missing; returns its period_start.
   result<int64_t> ensure_period(int64_t tenant_id, int64_t now_ms);
@@ -70,6 +75,8 @@ class usage_repo {
   SQLite::Statement settle_;
   SQLite::Statement ledger_insert_;
   SQLite::Statement ledger_find_;
+  SQLite::Statement mark_alert_80_;
+  SQLite::Statement mark_alert_100_;
 };
 
 }  // namespace aibud::storage

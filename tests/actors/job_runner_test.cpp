@@ -82,8 +82,13 @@ struct test_effects final : effects {
   std::atomic<int> ai_calls{0}, sends{0}, lookups{0};
   std::string found_key;  // what find_sent answers
   strand* on = nullptr;
+  std::function<void()> on_write;  // called as each write is handed to the writer
+  std::shared_ptr<std::atomic<bool>> alive = std::make_shared<std::atomic<bool>>(true);
+
+  ~test_effects() override { *alive = false; }
 
   void write(storage::write_fn fn, std::function<void(const status&)> done) override {
+    if (on_write) on_write();
     strand* s = on;
     writer->try_submit(std::move(fn),
                        [s, done](const status& st) { s->post([done, st] { done(st); }); });
@@ -161,8 +166,8 @@ class runner_fixture {
   }
   ~runner_fixture() { writer_->stop(); }
 
-  run_result run(bool woken = false) {
-    job_runner runner(fx, settings);
+  run_result run(wake_reason why = wake_reason::none) {
+    job_runner runner(fx_ptr, settings);
     std::mutex m;
     std::optional<run_result> out;
     runner.run(
@@ -171,7 +176,7 @@ class runner_fixture {
           std::lock_guard<std::mutex> lock(m);
           out = r;
         },
-        woken);
+        why);
     REQUIRE(wait_until([&] {
       std::lock_guard<std::mutex> lock(m);
       return out.has_value();
@@ -196,7 +201,16 @@ class runner_fixture {
     REQUIRE(wait_until([&] { return done.load(); }));
   }
 
-  test_effects fx;
+  // Keeps the writer thread busy until `release`: no write is answered before then.
+  void hold_writer(const std::atomic<bool>& release) {
+    REQUIRE(writer_->try_submit([&release](storage::write_context&) -> status {
+      wait_until([&] { return release.load(); });
+      return ok_status();
+    }));
+  }
+
+  std::shared_ptr<test_effects> fx_ptr = std::make_shared<test_effects>();
+  test_effects& fx = *fx_ptr;
   runner_settings settings;
 
  private:
@@ -442,4 +456,111 @@ TEST_CASE("an instance that is not connected makes the job wait without counting
   CHECK(done.what == run_result::kind::finished);
   CHECK(f.scalar("SELECT COUNT(*) FROM failed_jobs") == "0");
   CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages") == "1");
+}
+
+TEST_CASE("a run keeps its effects until its last answer, after the runner and its owner let go") {
+  runner_fixture f;
+  auto alive = f.fx.alive;
+  std::atomic<bool> release{false}, finished{false}, alive_at_end{false};
+  f.hold_writer(release);
+  {
+    job_runner runner(std::move(f.fx_ptr), f.settings);
+    runner.run(1, [&](run_result r) {
+      alive_at_end = alive->load();
+      finished = r.what == run_result::kind::finished;
+    });
+  }
+  // The contact actor (the runner's and the effects' owner) is gone; its first write is queued.
+  CHECK(alive->load());
+  release = true;
+  REQUIRE(wait_until([&] { return finished.load(); }));
+  CHECK(alive_at_end.load());
+  CHECK(f.scalar("SELECT status FROM jobs") == "done");
+  CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages") == "1");
+  // ... and the run lets go of them once it ended.
+  CHECK(wait_until([&] { return !alive->load(); }));
+}
+
+TEST_CASE("a job waiting for its instance to connect runs at once when woken for its instance") {
+  runner_fixture f("evolution");
+  f.settings.retry_base = std::chrono::hours(1);
+  f.settings.retry_max = std::chrono::hours(1);
+  f.fx.send_failures = 1;
+  f.fx.send_failure = send_result::kind::not_connected;
+  auto r = f.run();
+  REQUIRE(r.what == run_result::kind::deferred);
+  CHECK(r.error.rfind(held_not_connected, 0) == 0);
+  CHECK(r.not_before > time::now_ms() + 30 * 60 * 1000);
+  CHECK(f.scalar("SELECT attempts FROM jobs") == "0");
+  // Neither unwoken nor woken for credits does it run before its not_before.
+  CHECK(f.run().what == run_result::kind::not_due);
+  CHECK(f.run(wake_reason::credits).what == run_result::kind::not_due);
+  CHECK(f.fx.sends == 1);
+  // connection.update open: woken for its instance, it runs now (looks for the earlier send
+  // first, finds none, sends once).
+  auto done = f.run(wake_reason::instance);
+  CHECK(done.what == run_result::kind::finished);
+  CHECK(f.fx.lookups == 1);
+  CHECK(f.fx.sends == 2);
+  CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages") == "1");
+  CHECK(f.scalar("SELECT attempts FROM jobs") == "1");
+}
+
+TEST_CASE("an unauthorized instance holds its jobs until it changes, not for a retry delay") {
+  runner_fixture f("evolution");
+  f.fx.send_failures = 1;
+  f.fx.send_failure = send_result::kind::unauthorized;
+  auto r = f.run();
+  REQUIRE(r.what == run_result::kind::deferred);
+  const int64_t created = std::stoll(f.scalar("SELECT created_at FROM jobs"));
+  // Held to the end of max_wait (24 h), not retried every retry_max.
+  CHECK(r.not_before == created + f.settings.max_wait.count());
+  CHECK(f.scalar("SELECT not_before FROM jobs") == std::to_string(r.not_before));
+  // Woken while the instance is still unauthorized: held again, nothing sent or looked up.
+  auto held = f.run(wake_reason::instance);
+  CHECK(held.what == run_result::kind::deferred);
+  CHECK(held.error == held_unauthorized);
+  CHECK(held.not_before == created + f.settings.max_wait.count());
+  CHECK(f.fx.sends == 1);
+  CHECK(f.fx.lookups == 0);
+  CHECK(f.scalar("SELECT attempts FROM jobs") == "0");
+  // The row says open again (changed while no wake could come): it runs without being woken.
+  f.write([](storage::write_context& w) { return w.instances().update_state("bot", "open"); });
+  auto done = f.run();
+  CHECK(done.what == run_result::kind::finished);
+  CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages") == "1");
+}
+
+TEST_CASE(
+    "a job held for an unauthorized instance past max_wait goes to the DLQ with its credits") {
+  runner_fixture f("evolution");
+  f.fx.send_failures = 1;
+  f.fx.send_failure = send_result::kind::unauthorized;
+  REQUIRE(f.run().what == run_result::kind::deferred);
+  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "1");
+  f.settings.max_wait = std::chrono::milliseconds(0);
+  auto r = f.run(wake_reason::instance);
+  CHECK(r.what == run_result::kind::failed);
+  CHECK(r.settled);
+  CHECK(f.scalar("SELECT error FROM failed_jobs") == held_unauthorized);
+  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "0");
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "0");
+  CHECK(f.fx.sends == 1);
+}
+
+TEST_CASE("a charge that crosses 80 % and 100 % of the budget marks each alert once, audited") {
+  runner_fixture f;
+  // 10 credits: 8 used leaves this job's charge of 1 at 90 %.
+  f.write([](storage::write_context& w) -> status {
+    auto r = w.usage().reserve(1, 99, "reserve", 8, time::now_ms());
+    if (!r) return r.err();
+    return w.usage().commit(1, 99, "reserve", 8, time::now_ms());
+  });
+  auto r = f.run();
+  CHECK(r.what == run_result::kind::finished);
+  CHECK(r.alert_80);
+  CHECK_FALSE(r.alert_100);
+  CHECK(f.scalar("SELECT alert_80_at IS NOT NULL FROM subscription_usage") == "1");
+  CHECK(f.scalar("SELECT alert_100_at IS NULL FROM subscription_usage") == "1");
+  CHECK(f.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'credits.alert_80'") == "1");
 }

@@ -33,14 +33,32 @@ int64_t now_s() {
 }  // namespace
 
 job_loop::job_loop(int64_t credits) {
-  auto env = clean_env(db_path());
-  env.cwd = dir_.path();
+  create(credits, {"--sandbox"});
+}
+
+job_loop::job_loop(int64_t credits, const evolution_instance& evolution) {
+  env_["AIBUD_SECRET_KEY"] = "job-loop-test-secret-key-0123456789abcdef";
+  env_["AIBUD_TEST_EVOLUTION_KEY"] = evolution.api_key;
+  create(credits,
+         {"--evolution-url", evolution.url, "--evolution-key-env", "AIBUD_TEST_EVOLUTION_KEY"});
+}
+
+void job_loop::create(int64_t credits, const std::vector<std::string>& instance_args) {
+  auto env = child_env();
   auto t = aibud({"tenant", "create", "acme", "--credits", std::to_string(credits), "--json"}, env);
   if (t.exit_code != 0) throw std::runtime_error("tenant create: " + t.err);
-  auto i =
-      aibud({"instance", "create", "acme-bot", "--tenant", "acme", "--sandbox", "--json"}, env);
+  std::vector<std::string> args{"instance", "create", "acme-bot", "--tenant", "acme", "--json"};
+  args.insert(args.end(), instance_args.begin(), instance_args.end());
+  auto i = aibud(args, env);
   if (i.exit_code != 0) throw std::runtime_error("instance create: " + i.err);
   secret_ = nlohmann::json::parse(i.out).at("webhook_secret").get<std::string>();
+}
+
+run_options job_loop::child_env() const {
+  auto o = clean_env(db_path());
+  o.cwd = dir_.path();
+  for (auto& [k, v] : env_) o.env[k] = v;
+  return o;
 }
 
 job_loop::~job_loop() {
@@ -48,8 +66,7 @@ job_loop::~job_loop() {
 }
 
 bool job_loop::start(std::map<std::string, std::string> env) {
-  auto o = clean_env(db_path());
-  o.cwd = dir_.path();
+  auto o = child_env();
   o.env["AIBUD_JOBS_RETRY_BASE"] = "20ms";
   o.env["AIBUD_JOBS_RETRY_MAX"] = "200ms";
   o.env["AIBUD_LOG_LEVEL"] = "info";  // the "listening" line names the port
@@ -93,15 +110,17 @@ int job_loop::post(const wa_message& m) {
                            {"source", "android"}}},
                          {"date_time", "2025-12-05T10:15:33.102Z"},
                          {"sender", "5511900000000@s.whatsapp.net"}};
-  auto r = testing::post("127.0.0.1", port_, "/webhook/evolution/acme-bot", body.dump(),
-                         {{"X-Aibud-Secret", secret_}, {"Content-Type", "application/json"}});
-  return r.status;
+  return post_event(body).status;
+}
+
+http_response job_loop::post_event(const nlohmann::json& body) {
+  return testing::post("127.0.0.1", port_, "/webhook/evolution/acme-bot", body.dump(),
+                       {{"X-Aibud-Secret", secret_}, {"Content-Type", "application/json"}});
 }
 
 run_result job_loop::cli(const std::vector<std::string>& args,
                          std::map<std::string, std::string> env, bool server) const {
-  auto o = clean_env(db_path());
-  o.cwd = dir_.path();
+  auto o = child_env();
   if (server) o.env["AIBUD_SERVER"] = "http://127.0.0.1:" + std::to_string(port_);
   for (auto& [k, v] : env) o.env[k] = v;
   return aibud(args, o);

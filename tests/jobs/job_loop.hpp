@@ -27,10 +27,20 @@ struct wa_message {
   int64_t timestamp_s = 0;  // 0: now
 };
 
+// A real Evolution instance: its REST base URL and API key.
+struct evolution_instance {
+  std::string url;
+  std::string api_key;
+};
+
 class job_loop {
  public:
   // A database with tenant `acme` (`credits`) and sandbox instance `acme-bot`.
   explicit job_loop(int64_t credits);
+  // The same with an Evolution instance `acme-bot` at `evolution.url`, created as a user does:
+  // the key through `--evolution-key-env`, sealed at rest under a test AIBUD_SECRET_KEY that
+  // every later command and the server get too.
+  job_loop(int64_t credits, const evolution_instance& evolution);
   ~job_loop();
 
   // Starts `aibud serve` on a free port with these extra environment variables (fast retry
@@ -42,6 +52,8 @@ class job_loop {
 
   // Posts one messages.upsert webhook; the HTTP status (0 when the server is gone).
   int post(const wa_message& m);
+  // Posts any webhook body to the instance's route, authenticated by its secret.
+  http_response post_event(const nlohmann::json& body);
   std::string metrics();
 
   // One-value SQL query on a read-only connection ("" for NULL).
@@ -62,7 +74,11 @@ class job_loop {
                  bool server = false) const;
 
  private:
+  void create(int64_t credits, const std::vector<std::string>& instance_args);
+  run_options child_env() const;  // a clean AIBUD_* environment plus `env_`
+
   temp_dir dir_;
+  std::map<std::string, std::string> env_;
   std::string secret_;
   uint16_t port_ = 0;
   std::unique_ptr<child> server_;

@@ -202,6 +202,11 @@ void fake_evolution::fail_next(scripted_reply reply, int count, std::string path
   scripts_.push_back(script{std::move(reply), count, std::move(path_part)});
 }
 
+void fake_evolution::clear_failures() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  scripts_.clear();
+}
+
 void fake_evolution::set_state(const std::string& instance, const std::string& state) {
   std::lock_guard<std::mutex> lock(mutex_);
   instances_.at(instance).state = state;
@@ -257,6 +262,14 @@ std::vector<recorded_request> fake_evolution::requests_to(const std::string& pat
   return out;
 }
 
+std::size_t fake_evolution::answered(const std::string& path_part, int status) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<std::size_t>(
+      std::count_if(requests_.begin(), requests_.end(), [&](const recorded_request& r) {
+        return r.status == status && r.path.find(path_part) != std::string::npos;
+      }));
+}
+
 std::vector<stored_record> fake_evolution::stored(const std::string& instance) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = instances_.find(instance);
@@ -276,7 +289,8 @@ void fake_evolution::handle(http::request req, http::responder respond) {
   std::chrono::milliseconds delay{0};
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    requests_.push_back(recorded_request{req.method, req.path, req.target, req.headers, req.body});
+    requests_.push_back(
+        recorded_request{req.method, req.path, req.target, req.headers, req.body, 0});
     std::optional<scripted_reply> scripted;
     for (auto it = scripts_.begin(); it != scripts_.end(); ++it) {
       if (req.path.find(it->path_part) == std::string::npos) continue;
@@ -296,6 +310,7 @@ void fake_evolution::handle(http::request req, http::responder respond) {
       reply.headers = a.headers;
       delay = a.delay + (scripted ? scripted->delay : std::chrono::milliseconds(0));
     }
+    requests_.back().status = reply.status;
   }
   if (delay.count() <= 0) {
     respond(std::move(reply));
@@ -355,6 +370,7 @@ fake_evolution::answer fake_evolution::route(const http::request& req) {
     if (body.is_discarded()) return error(400, json::array({"Unexpected token in JSON"}));
   }
 
+  if (parts.empty() && req.method == "GET") return banner();
   if (parts.size() == 2 && parts[0] == "instance" && parts[1] == "create") {
     if (req.method != "POST") return unknown_route();
     if (req.header("apikey").value_or("") != options_.global_key) {
@@ -410,7 +426,7 @@ fake_evolution::answer fake_evolution::route(const http::request& req) {
                   {}};
   }
   if (route_name == "chat/findMessages") return find_messages(body, inst);
-  if (route_name == "instance/connect") return connect(name, inst);
+  if (route_name == "instance/connect") return with_pairing_code(req, connect(name, inst));
   if (route_name == "instance/connectionState") {
     return answer{200, {{"instance", {{"instanceName", name}, {"state", inst.state}}}}, {}, {}};
   }
@@ -611,6 +627,9 @@ fake_evolution::answer fake_evolution::create_instance(const nlohmann::json& bod
   inst.webhook = webhook;
   instances_[name] = inst;
 
+  // An instance created without a webhook answers empty webhook fields (json::value throws
+  // on null).
+  const json stored_webhook = webhook.is_object() ? webhook : json::object();
   json answer_body = {{"instance",
                        {{"instanceName", name},
                         {"instanceId", inst.id},
@@ -620,10 +639,10 @@ fake_evolution::answer fake_evolution::create_instance(const nlohmann::json& bod
                         {"status", inst.state}}},
                       {"hash", inst.token},
                       {"webhook",
-                       {{"webhookUrl", webhook.value("url", "")},
-                        {"webhookHeaders", webhook.value("headers", json::object())},
-                        {"webhookByEvents", webhook.value("byEvents", false)},
-                        {"webhookBase64", webhook.value("base64", false)}}},
+                       {{"webhookUrl", stored_webhook.value("url", "")},
+                        {"webhookHeaders", stored_webhook.value("headers", json::object())},
+                        {"webhookByEvents", stored_webhook.value("byEvents", false)},
+                        {"webhookBase64", stored_webhook.value("base64", false)}}},
                       {"websocket", json::object()},
                       {"settings", {{"groupsIgnore", body.value("groupsIgnore", false)}}}};
   if (qrcode) {
@@ -677,6 +696,24 @@ fake_evolution::answer fake_evolution::set_webhook(const nlohmann::json& body,
                  {"instanceId", inst.id}},
                 {},
                 {}};
+}
+
+// --- provisioning -----------------------------------------------------------------------
+
+fake_evolution::answer fake_evolution::banner() const {
+  // Served without a key, as Evolution does.
+  json body = {{"status", 200},
+               {"message", "Welcome to the Evolution API, it is working!"},
+               {"clientName", "evolution_exchange"}};
+  if (!options_.version.empty()) body["version"] = options_.version;
+  return answer{200, body, {}, {}};
+}
+
+fake_evolution::answer fake_evolution::with_pairing_code(const http::request& req, answer a) const {
+  // With ?number= a QR answer carries an 8-character code to type on the phone instead.
+  if (req.target.find("number=") == std::string::npos || !a.body.contains("code")) return a;
+  a.body["pairingCode"] = "WZYEH1YY";
+  return a;
 }
 
 }  // namespace aibud::testing

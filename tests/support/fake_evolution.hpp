@@ -35,6 +35,7 @@ struct recorded_request {
   std::string target;  // path and query
   http::header_map headers;
   std::string body;
+  int status = 0;  // what the fake answered
 
   std::string header(const std::string& name) const;
   nlohmann::json json() const;  // the body parsed; null when it is not JSON
@@ -75,6 +76,7 @@ class fake_evolution {
     std::string global_key = "test-global-key";
     std::string instance = "acme-bot";  // created at start, state "open"
     std::string instance_token = "TEST-INSTANCE-TOKEN";
+    std::string version = "2.3.7";  // in GET /'s banner; "" leaves the field out
   };
 
   fake_evolution();
@@ -90,6 +92,8 @@ class fake_evolution {
   // The next `count` requests whose path contains `path_part` ("" = any) get `reply`.
   // Several scripts queue up in order.
   void fail_next(scripted_reply reply, int count = 1, std::string path_part = "");
+  // Drops every queued script: the fake answers normally again.
+  void clear_failures();
 
   // "open" | "connecting" | "close"; sends to an instance that is not open fail as
   // Evolution does (400 "instance is not connected").
@@ -109,6 +113,8 @@ class fake_evolution {
   std::vector<recorded_request> requests() const;
   // Requests whose path contains `path_part`.
   std::vector<recorded_request> requests_to(const std::string& path_part) const;
+  // How many requests whose path contains `path_part` were answered `status`.
+  std::size_t answered(const std::string& path_part, int status) const;
   std::vector<stored_record> stored(const std::string& instance) const;
 
  private:
@@ -146,6 +152,9 @@ class fake_evolution {
   answer connect(const std::string& name, instance_state& inst);
   answer set_webhook(const nlohmann::json& body, instance_state& inst);
   std::string fresh_key_id();
+  // Provisioning (aibud instance connect): GET / and connect's pairing code.
+  answer banner() const;
+  answer with_pairing_code(const http::request& req, answer a) const;
   void timer_loop();
 
   options options_;

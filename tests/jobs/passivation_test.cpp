@@ -1,0 +1,97 @@
+// Passivation (ARCHITECTURE §2): thousands of contacts each activated by one message go back
+// to zero live contact actors once idle, and their state, kept in SQLite, answers their next
+// message. 10,000 contacts; under ASan 1,000 unless AIBUD_TEST_SOAK=1 asks for the full size.
+#include <atomic>
+#include <cstdlib>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "tests/jobs/job_loop.hpp"
+
+using namespace aibud::testing;
+
+namespace {
+
+constexpr int posters = 8;
+
+int contact_count() {
+#if defined(__SANITIZE_ADDRESS__)
+  const char* soak = std::getenv("AIBUD_TEST_SOAK");
+  return soak && std::string(soak) == "1" ? 10000 : 1000;
+#else
+  return 10000;
+#endif
+}
+
+std::string phone(int n) {
+  return "55115" + std::to_string(10000000 + n) + "@s.whatsapp.net";
+}
+
+int64_t active_contacts(job_loop& loop) {
+  static const std::regex gauge(R"(\naibud_contact_actors_active (\d+))");
+  std::smatch m;
+  const std::string text = loop.metrics();
+  if (!std::regex_search(text, m, gauge)) return -1;
+  return std::stoll(m[1].str());
+}
+
+// Posts message `round` of every contact in [0, n) whose number is a multiple of `step`.
+int post_round(job_loop& loop, int n, int step, int round, const std::string& body) {
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < posters; ++t)
+    threads.emplace_back([&, t] {
+      for (int c = t * step; c < n; c += posters * step) {
+        wa_message m;
+        m.id = "PAS-" + std::to_string(c) + "-" + std::to_string(round);
+        m.remote_jid = phone(c);
+        m.text = body;
+        if (loop.post(m) == 200) ++accepted;
+      }
+    });
+  for (auto& t : threads) t.join();
+  return accepted;
+}
+
+}  // namespace
+
+TEST_CASE("thousands of idle contacts are passivated to zero and their state survives") {
+  const int n = contact_count();
+  const int step = n / 20;  // every step-th contact writes again
+  job_loop loop(2 * n);
+  REQUIRE(loop.start({{"AIBUD_CONTACTS_IDLE_TIMEOUT", "1s"}}));
+
+  REQUIRE(post_round(loop, n, 1, 1, "oi, quero vender meu apartamento") == n);
+  // Contacts that just answered are still alive: passivation is what brings them down.
+  CHECK(active_contacts(loop) > 0);
+  REQUIRE(loop.wait_settled(n, std::chrono::seconds(300)));
+  CHECK(loop.count("SELECT COUNT(*) FROM jobs WHERE status = 'done'") == n);
+  CHECK(loop.count("SELECT COUNT(*) FROM contacts") == n);
+  REQUIRE(wait_until([&] { return active_contacts(loop) == 0; }, std::chrono::seconds(120)));
+  // What each contact was left with is in its row.
+  CHECK(loop.count("SELECT COUNT(*) FROM contacts WHERE json_array_length(context) = 2") == n);
+  const std::string status_after_first = loop.scalar("SELECT status FROM contacts LIMIT 1");
+  CHECK(loop.count("SELECT COUNT(*) FROM contacts WHERE status = '" + status_after_first + "'") ==
+        n);
+
+  REQUIRE(post_round(loop, n, step, 2, "e quanto custa a avaliação?") == 20);
+  REQUIRE(loop.wait_settled(n + 20, std::chrono::seconds(120)));
+  CHECK(loop.count("SELECT COUNT(*) FROM jobs WHERE status = 'done'") == n + 20);
+  // The second answer was made with the first exchange in context: four turns now.
+  CHECK(loop.count("SELECT COUNT(*) FROM contacts WHERE json_array_length(context) = 4") == 20);
+  for (int c = 0; c < n; c += step) {
+    CAPTURE(c);
+    auto rows = loop.rows(
+        "SELECT i.direction, i.content FROM interactions i JOIN contacts c ON c.id = "
+        "i.contact_id WHERE c.jid = '" +
+        phone(c) + "' ORDER BY i.id");
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0] == "in|oi, quero vender meu apartamento");
+    CHECK(rows[2] == "in|e quanto custa a avaliação?");
+  }
+  REQUIRE(wait_until([&] { return active_contacts(loop) == 0; }, std::chrono::seconds(60)));
+}
