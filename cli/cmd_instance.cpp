@@ -11,6 +11,7 @@
 #include "cli/api_client.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/instance_connect.hpp"
 #include "cli/output.hpp"
 #include "runtime/config.hpp"
 #include "runtime/secrets.hpp"
@@ -161,6 +162,8 @@ void add_instance_commands(CLI::App& app, context& ctx) {
   auto* show_cmd = instance->add_subcommand("show", "one instance");
   show_cmd->add_option("NAME", *show_name, "instance name")->required();
   show_cmd->callback([&ctx, show_name] { show(ctx, *show_name); });
+
+  add_instance_connect_command(*instance, ctx);
 
   auto delete_name = std::make_shared<std::string>();
   auto* delete_cmd = instance->add_subcommand("delete", "remove an instance and its jobs");

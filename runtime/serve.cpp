@@ -6,6 +6,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "adapters/ai/offline_warning.hpp"
 #include "adapters/http/router.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/http/webhook_handler.hpp"
@@ -18,6 +19,7 @@
 #include "runtime/secrets.hpp"
 #include "runtime/storage_control.hpp"
 #include "storage/database.hpp"
+#include "storage/instances_repo.hpp"
 #include "storage/reader.hpp"
 #include "storage/writer.hpp"
 
@@ -84,6 +86,16 @@ bool skip_commits() {
   return value && std::string(value) == "skip";
 }
 
+// Real leads answered by canned rules is rarely what an operator meant (ARCHITECTURE §8).
+void warn_if_offline(const config::config& cfg, SQLite::Database& db) {
+  auto instances = storage::instances_repo(db).list();
+  if (!instances) return;
+  std::vector<std::string> real;
+  for (const auto& i : *instances)
+    if (i.kind == "evolution") real.push_back(i.name);
+  if (auto warning = ai::offline_warning(cfg.ai_provider(), real)) log::warn(*warning);
+}
+
 }  // namespace
 
 status serve(const config::config& cfg, const serve_hooks& hooks) {
@@ -99,6 +111,7 @@ status serve(const config::config& cfg, const serve_hooks& hooks) {
     auto db = storage::open_ready(database_options(cfg));
     if (!db) return db.err();
     if (auto s = secrets::verify_instance_secrets(**db, *sealer); !s) return s;
+    warn_if_offline(cfg, **db);
   }
 
   storage::writer_options writer_options;
@@ -135,7 +148,11 @@ status serve(const config::config& cfg, const serve_hooks& hooks) {
   }
   // Until the actor tree owns tenant, contact and DLQ state, the admin API changes it
   // through the storage writer.
-  storage_control control(**writer, [&inbox](const std::string& name) { inbox.forget(name); });
+  storage_control control(
+      **writer, [&inbox](const std::string& name) { inbox.forget(name); },
+      [&jobs](const std::vector<int64_t>& replayed) {
+        for (int64_t id : replayed) jobs.nudge(id);
+      });
   control.show_tree([&jobs] { return jobs.live_tree(); });
 
   http::router routes;

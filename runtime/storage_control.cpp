@@ -8,8 +8,9 @@
 
 namespace aibud::runtime {
 
-storage_control::storage_control(storage::writer& writer, deleted_fn on_deleted)
-    : writer_(writer), on_deleted_(std::move(on_deleted)) {}
+storage_control::storage_control(storage::writer& writer, deleted_fn on_deleted,
+                                 replayed_fn on_replayed)
+    : writer_(writer), on_deleted_(std::move(on_deleted)), on_replayed_(std::move(on_replayed)) {}
 
 template <class T, class Change>
 void storage_control::submit(Change change, reply<T> done) {
@@ -60,9 +61,13 @@ void storage_control::resume_contact(contact_ref contact, std::string actor,
 
 void storage_control::replay(dlq_target target, std::string actor,
                              reply<std::vector<int64_t>> done) {
+  replayed_fn on_replayed = on_replayed_;
   submit<std::vector<int64_t>>(
       [=](storage::write_context& w) { return mutations::replay(w, target, actor); },
-      std::move(done));
+      reply<std::vector<int64_t>>([on_replayed, done](result<std::vector<int64_t>> r) {
+        if (r && on_replayed) on_replayed(*r);
+        done(std::move(r));
+      }));
 }
 
 void storage_control::purge(dlq_target target, std::string actor, reply<int> done) {

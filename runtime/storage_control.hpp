@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "runtime/control.hpp"
 
@@ -20,8 +21,13 @@ class storage_control : public control {
   // Told the name of each instance deleted, after its commit (e.g. to drop a cache).
   using deleted_fn = std::function<void(const std::string& name)>;
 
+  // Told the ids of the jobs a replay put back in the inbox, after its commit: the jobs
+  // only run once the dispatcher hears of them.
+  using replayed_fn = std::function<void(const std::vector<int64_t>& jobs)>;
+
   // REQUIRES: `writer` outlives this object.
-  explicit storage_control(storage::writer& writer, deleted_fn on_deleted = nullptr);
+  explicit storage_control(storage::writer& writer, deleted_fn on_deleted = nullptr,
+                           replayed_fn on_replayed = nullptr);
 
   void grant(int64_t tenant_id, int64_t credits, std::string actor, reply<unit> done) override;
   void update_tenant(int64_t tenant_id, tenant_update changes, std::string actor,
@@ -47,6 +53,7 @@ class storage_control : public control {
 
   storage::writer& writer_;
   deleted_fn on_deleted_;
+  replayed_fn on_replayed_;
   tree_fn tree_;
 };
 

@@ -51,7 +51,10 @@ struct ai_request {
   // When set, the model is asked for JSON matching this JSON Schema and the answer's text is
   // parsed and checked into ai_response::structured.
   std::optional<nlohmann::json> json_schema;
-  std::string model;                  // "" → the provider's default model
+  std::string model;  // "" → the provider's default model
+  // Asked once, at once, when `model` is not found (HTTP 404); "" → the provider's own
+  // fallback model. model_router fills both per tenant.
+  std::string fallback_model;
   int max_output_tokens = 0;          // 0 → the model's default
   std::optional<double> temperature;  // unset → not sent (newer Gemini models reject it)
   task_kind kind = task_kind::reply;

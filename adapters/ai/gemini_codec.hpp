@@ -23,6 +23,8 @@ struct settings {
   std::string api_key;                     // sent as x-goog-api-key, never in the URL
   std::string model = "gemini-3.8-flash";  // when the request names none
   std::string fallback_model;              // tried once when the model is not found; "" → none
+  // Calls in flight at once (ai.max_concurrency); more wait in line, in order.
+  std::int64_t max_in_flight = 8;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds timeout{60000};
 };

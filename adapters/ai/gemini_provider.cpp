@@ -11,6 +11,7 @@ http_provider::codec gemini_codec(gemini::settings config) {
   http_provider::codec wire;
   wire.model = config.model;
   wire.fallback_model = config.fallback_model;
+  wire.max_in_flight = config.max_in_flight;
   wire.build_call = [config = std::move(config)](const ai_request& request) {
     return gemini::build_call(request, config);
   };

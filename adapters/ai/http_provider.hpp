@@ -1,8 +1,10 @@
 // What the Gemini and OpenAI-compatible providers share: a codec over an injected HTTP
-// transport. When the model is not found and a fallback model is configured, it asks the
-// fallback once; the response's `model` says which one answered.
+// transport, a cap on the calls in flight, and the model fallback. When the model is not
+// found, it asks the request's fallback model (else the codec's) once, at once; the
+// response's `model` says which one answered.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,10 +22,17 @@ class http_provider : public provider {
     std::function<http_call(const ai_request& request)> build_call;
     std::function<ai_response(const http_reply& reply, const ai_request& request)> parse_reply;
     std::string model;           // when the request names none
-    std::string fallback_model;  // "" → none
+    std::string fallback_model;  // when the request names none; "" → none
+    // HTTP calls in flight at once (values below 1 count as 1); the others wait in line and
+    // start, in order, as earlier ones answer. A fallback call queues like any other.
+    std::int64_t max_in_flight = 8;
   };
 
   void generate(ai_request request, callback done) final;
+
+  // Calls sent and not yet answered, and calls waiting for a slot.
+  std::int64_t in_flight() const;
+  std::int64_t waiting() const;
 
   struct shared;
 
@@ -32,7 +41,7 @@ class http_provider : public provider {
   http_provider(codec wire, http_transport transport);
 
  private:
-  std::shared_ptr<const shared> shared_;  // also held by calls in flight
+  std::shared_ptr<shared> shared_;  // also held by calls in flight
 };
 
 }  // namespace aibud::ai

@@ -29,6 +29,8 @@ struct settings {
   // Ask for strict schema adherence (OpenAI then requires every property to be required and
   // additionalProperties false in the schema).
   bool strict_schema = true;
+  // Calls in flight at once (ai.max_concurrency); more wait in line, in order.
+  std::int64_t max_in_flight = 8;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds timeout{60000};
 };

@@ -9,6 +9,7 @@ http_provider::codec openai_codec(openai::settings config) {
   http_provider::codec wire;
   wire.model = config.model;
   wire.fallback_model = config.fallback_model;
+  wire.max_in_flight = config.max_in_flight;
   wire.build_call = [config = std::move(config)](const ai_request& request) {
     return openai::build_call(request, config);
   };

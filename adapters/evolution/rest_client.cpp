@@ -193,6 +193,19 @@ webhook_settings aibud_webhook(std::string url, const std::string& secret) {
   return s;
 }
 
+webhook_settings aibud_webhook_for(std::string url, const std::string& secret,
+                                   std::string_view version) {
+  if (version.empty()) return aibud_webhook(std::move(url), secret);
+  webhook_settings s;
+  s.url = std::move(url);
+  if (version_at_least(version, 2, 3, 0)) {
+    s.headers = {{"jwt_key", secret}};
+  } else {
+    s.headers = {{"X-Aibud-Secret", secret}};
+  }
+  return s;
+}
+
 http_call send_text_call(const endpoint& ep, std::string_view instance,
                          const send_text_request& req) {
   json body{{"number", req.number}, {"text", req.text}};
@@ -271,6 +284,10 @@ http_call connect_call(const endpoint& ep, std::string_view instance,
 
 http_call connection_state_call(const endpoint& ep, std::string_view instance) {
   return make_call(ep, "GET", url_of(ep, "/instance/connectionState", instance));
+}
+
+http_call server_info_call(const endpoint& ep) {
+  return make_call(ep, "GET", url_of(ep, "/"));
 }
 
 http_call set_webhook_call(const endpoint& ep, std::string_view instance,
@@ -455,6 +472,10 @@ void evolution_client::set_webhook(std::string instance, webhook_settings settin
                                    callback<unit> done) const {
   run_call(transport_, set_webhook_call(endpoint_, instance, settings), ignore_body,
            std::move(done));
+}
+
+void evolution_client::server_info_of(callback<server_info> done) const {
+  run_call(transport_, server_info_call(endpoint_), parse_server_info, std::move(done));
 }
 
 }  // namespace aibud::evolution

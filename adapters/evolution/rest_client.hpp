@@ -97,6 +97,13 @@ struct webhook_settings {
 // HS256 JWT signed with the secret instead of that header (ARCHITECTURE §8).
 webhook_settings aibud_webhook(std::string url, const std::string& secret);
 
+// aibud's webhook for a server of `version` (from GET /): Evolution ≥ 2.3.0 gets only
+// `jwt_key`, so the secret never crosses the wire (it signs an HS256 JWT with it instead);
+// older servers get only `X-Aibud-Secret` (they would send `jwt_key` verbatim); an unknown
+// version ("") gets both, as aibud_webhook does.
+webhook_settings aibud_webhook_for(std::string url, const std::string& secret,
+                                   std::string_view version);
+
 struct create_instance_request {
   std::string instance_name;
   std::string token;   // the instance's own apikey; "" lets Evolution pick one
@@ -126,6 +133,8 @@ http_call create_instance_call(const endpoint& ep, const create_instance_request
 http_call connect_call(const endpoint& ep, std::string_view instance,
                        std::string_view pairing_number = {});
 http_call connection_state_call(const endpoint& ep, std::string_view instance);
+// GET / (no instance, any key): the server's banner with its version.
+http_call server_info_call(const endpoint& ep);
 http_call set_webhook_call(const endpoint& ep, std::string_view instance,
                            const webhook_settings& settings);
 
@@ -230,6 +239,7 @@ class evolution_client {
                callback<connect_answer> done) const;
   void connection_state_of(std::string instance, callback<connection_state> done) const;
   void set_webhook(std::string instance, webhook_settings settings, callback<unit> done) const;
+  void server_info_of(callback<server_info> done) const;
 
  private:
   http_transport transport_;

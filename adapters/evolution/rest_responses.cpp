@@ -196,6 +196,38 @@ result<media_download> parse_media_download(std::string_view body) {
   return media;
 }
 
+result<server_info> parse_server_info(std::string_view body) {
+  auto doc = parse_body(body);
+  if (!doc.ok()) return doc.err();
+  if (!doc->is_object()) return upstream_error("body: expected an object");
+  server_info info;
+  info.version = string_or_empty(*doc, "version");
+  info.client_name = string_or_empty(*doc, "clientName");
+  return info;
+}
+
+bool version_at_least(std::string_view version, int major, int minor, int patch) {
+  if (!version.empty() && (version.front() == 'v' || version.front() == 'V'))
+    version.remove_prefix(1);
+  int parts[3] = {0, 0, 0};
+  std::size_t at = 0;
+  for (int i = 0; i < 3; ++i) {
+    const std::size_t start = at;
+    while (at < version.size() && version[at] >= '0' && version[at] <= '9' && at - start < 6)
+      parts[i] = parts[i] * 10 + (version[at++] - '0');
+    if (at == start) {
+      if (i == 0) return false;  // no number at all
+      break;                     // "2.4" reads as 2.4.0
+    }
+    if (at >= version.size() || version[at] != '.') break;
+    ++at;
+  }
+  const int wanted[3] = {major, minor, patch};
+  for (int i = 0; i < 3; ++i)
+    if (parts[i] != wanted[i]) return parts[i] > wanted[i];
+  return true;
+}
+
 std::string_view to_string(failure_kind kind) {
   switch (kind) {
     case failure_kind::retryable:

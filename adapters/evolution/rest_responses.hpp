@@ -62,6 +62,19 @@ struct media_download {
 
 result<media_download> parse_media_download(std::string_view body);
 
+// GET / (the server's banner): {"status":200,"message":"Welcome to the Evolution API, it is
+// working!","version":"2.3.7","clientName":...}. `version` is "" when the banner has none.
+struct server_info {
+  std::string version;
+  std::string client_name;
+};
+
+result<server_info> parse_server_info(std::string_view body);
+
+// Whether `version` ("2.3.7", "v2.2.3", "2.4.0-rc2") is at least major.minor.patch; false
+// when it does not start with a number (an unknown version is not assumed new).
+bool version_at_least(std::string_view version, int major, int minor, int patch);
+
 // What an Evolution error answer means for the caller (§6, ARCHITECTURE §3.6).
 enum class failure_kind {
   retryable,               // 5xx, 408, 429, or a network-level failure: retry with backoff
