@@ -43,6 +43,85 @@ sent_messages_repo& write_context::sent_messages() {
 
 // ---- writer --------------------------------------------------------------------------
 
+namespace {
+
+// A statement of the write connection prepared once and run many times: the writer runs its
+// transaction and savepoint statements for every batch and every write, and parsing them
+// each time cost the writer thread more than running them.
+class prepared {
+ public:
+  prepared(sqlite3* db, const char* sql) : db_(db) {
+    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc != SQLITE_OK) {
+      SQLite::Exception e(db, rc);
+      sqlite3_finalize(stmt_);
+      throw e;
+    }
+  }
+  ~prepared() { sqlite3_finalize(stmt_); }
+  prepared(const prepared&) = delete;
+  prepared& operator=(const prepared&) = delete;
+
+  // Throws SQLite::Exception (so guarded() maps its code) when the statement fails.
+  void run() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_DONE) {
+      sqlite3_reset(stmt_);
+      return;
+    }
+    SQLite::Exception e(db_, rc);  // before the reset, which may clear the message
+    sqlite3_reset(stmt_);
+    throw e;
+  }
+  // For cleanup paths that cannot report: false when it failed.
+  bool try_run() {
+    int rc = sqlite3_step(stmt_);
+    sqlite3_reset(stmt_);
+    return rc == SQLITE_DONE;
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+struct batch_statements {
+  explicit batch_statements(sqlite3* db)
+      : begin(db, "BEGIN IMMEDIATE"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        savepoint(db, "SAVEPOINT write"),
+        release(db, "RELEASE write"),
+        rollback_to(db, "ROLLBACK TO write") {}
+  prepared begin, commit, rollback, savepoint, release, rollback_to;
+};
+
+// One write's savepoint, as detail::savepoint but on the prepared statements: released when
+// the write succeeded, otherwise rolled back alone (its neighbours in the batch stay).
+class write_savepoint {
+ public:
+  explicit write_savepoint(batch_statements& s) : s_(s) { s_.savepoint.run(); }
+  ~write_savepoint() {
+    if (done_) return;
+    // A failed rollback cannot be reported from here; SQLite then aborts the transaction
+    // itself, which commit_batch detects.
+    s_.rollback_to.try_run();
+    s_.release.try_run();
+  }
+  write_savepoint(const write_savepoint&) = delete;
+  write_savepoint& operator=(const write_savepoint&) = delete;
+  void release() {
+    s_.release.run();
+    done_ = true;
+  }
+
+ private:
+  batch_statements& s_;
+  bool done_ = false;
+};
+
+}  // namespace
+
 struct writer::impl {
   struct pending {
     write_fn write;
@@ -57,6 +136,7 @@ struct writer::impl {
   writer_options options;
   std::unique_ptr<SQLite::Database> write_db;
   std::unique_ptr<SQLite::Database> checkpoint_db;
+  std::unique_ptr<batch_statements> statements;  // finalized before write_db closes
 
   detail::work_queue<pending> queue;
 
@@ -77,9 +157,10 @@ struct writer::impl {
 
   // Owned by the writer thread (the WAL hook runs on it, inside COMMIT).
   std::unique_ptr<write_context> context;
-  int wal_pages = 0;    // the WAL's size after the last commit
-  int nudged_at = 0;    // wal_pages when the checkpointer was last nudged
-  int catch_up_at = 0;  // wal_pages from which the next batch waits for a catch-up pass
+  std::vector<status> results;  // one batch's, kept to reuse its storage
+  int wal_pages = 0;            // the WAL's size after the last commit
+  int nudged_at = 0;            // wal_pages when the checkpointer was last nudged
+  int catch_up_at = 0;          // wal_pages from which the next batch waits for a catch-up pass
 
   std::thread writer_thread;
   std::thread checkpoint_thread;
@@ -141,7 +222,7 @@ void writer::impl::catch_up_checkpoint() {
 
 status writer::impl::run_one(const write_fn& write) {
   return detail::guarded("write", [&]() -> status {
-    detail::savepoint sp(*write_db, "write");
+    write_savepoint sp(*statements);
     status s = write(*context);
     if (s) sp.release();
     return s;
@@ -149,10 +230,9 @@ status writer::impl::run_one(const write_fn& write) {
 }
 
 void writer::impl::commit_batch(std::vector<pending>& batch) {
-  std::vector<status> results;
-  results.reserve(batch.size());
+  results.clear();
   status outcome = detail::guarded("begin", [&]() -> status {
-    write_db->exec("BEGIN IMMEDIATE");
+    statements->begin.run();
     return ok_status();
   });
   if (outcome) {
@@ -171,10 +251,10 @@ void writer::impl::commit_batch(std::vector<pending>& batch) {
   }
   if (outcome) {
     outcome = detail::guarded("commit", [&]() -> status {
-      write_db->exec("COMMIT");
+      statements->commit.run();
       return ok_status();
     });
-    if (!outcome) write_db->tryExec("ROLLBACK");  // SQLite may have rolled back already
+    if (!outcome) statements->rollback.try_run();  // SQLite may have rolled back already
   }
   if (!outcome) results.assign(batch.size(), outcome);
   ++transactions;
@@ -236,6 +316,7 @@ result<std::unique_ptr<writer>> writer::start(const writer_options& options) {
   state->checkpoint_db = std::move(*checkpoint_db);
   status configured = detail::guarded("writer setup", [&]() -> status {
     state->write_db->exec("PRAGMA wal_autocheckpoint=0");
+    state->statements = std::make_unique<batch_statements>(state->write_db->getHandle());
     return ok_status();
   });
   if (!configured) return configured.err();

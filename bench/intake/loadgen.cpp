@@ -11,6 +11,13 @@
 //   bench_intake_loadgen --port P --body FILE [--label L] [--connections 64] [--duration 10]
 //                        [--warmup 1] [--host 127.0.0.1] [--instance main]
 //
+// A counted run (the end-to-end benchmark) sends exactly --total requests instead of running
+// for --duration: request k comes from contact k mod --contacts (each its own phone JID, so
+// every contact gets its messages interleaved with the others'), and --fresh stamps each
+// message with the current time (else the sample's old timestamp makes the runtime skip it).
+//
+//   bench_intake_loadgen ... --total N [--contacts C] [--fresh] [--first-contact F]
+//
 // Prints one human line and one JSON line ({"bench":"intake_http",...}). Exit 0 when the load
 // ran, even if answers failed (they are counted); 1 when it could not run.
 #include <arpa/inet.h>
@@ -23,6 +30,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -114,17 +122,31 @@ double metric(const std::map<std::string, double>& m, const std::string& name) {
 }
 
 // The request bytes with a run-unique message id whose last digits are a counter that
-// next() rewrites in place (fixed width, so Content-Length never changes).
+// next() rewrites in place (fixed width, so Content-Length never changes); likewise the
+// sender's number (one per contact) and the message's timestamp when asked for.
 class request_template {
  public:
+  struct shape {
+    uint64_t contacts = 0;       // 0: every message from the sample's sender
+    uint64_t first_contact = 0;  // contact numbers start here (separate runs, separate people)
+    bool fresh = false;          // stamp each message with the current time
+  };
+
   request_template(const std::string& sample, const std::string& host, uint16_t port,
-                   const std::string& instance, const std::string& secret) {
+                   const std::string& instance, const std::string& secret, shape how)
+      : how_(how) {
     auto body = nlohmann::json::parse(sample);
     char nonce[16];
     std::snprintf(nonce, sizeof nonce, "%08X",
                   static_cast<unsigned>(steady::now().time_since_epoch().count() ^ ::getpid()));
     const std::string placeholder(counter_digits, '#');
     body["data"]["key"]["id"] = std::string("BENCH") + nonce + placeholder;
+    if (how_.contacts > 0) {
+      // Phone JIDs only: one JID per contact keeps one contact per sender.
+      body["data"]["key"]["remoteJid"] = "55" + std::string(jid_digits, '%') + "@s.whatsapp.net";
+      body["data"]["key"].erase("remoteJidAlt");
+    }
+    if (how_.fresh) body["data"]["messageTimestamp"] = timestamp_sentinel;
     std::string text = body.dump();
     bytes_ =
         "POST /webhook/evolution/" + instance + " HTTP/1.1\r\nHost: " + host + ":" +
@@ -132,20 +154,38 @@ class request_template {
         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(text.size()) +
         "\r\n\r\n" + text;
     counter_at_ = bytes_.find(placeholder);
+    if (how_.contacts > 0) jid_at_ = bytes_.find(std::string(jid_digits, '%'));
+    if (how_.fresh) timestamp_at_ = bytes_.find(std::to_string(timestamp_sentinel));
   }
 
   void next(std::string& out) {
     out = bytes_;
-    std::snprintf(digits_, sizeof digits_, "%0*llu", static_cast<int>(counter_digits),
-                  static_cast<unsigned long long>(++counter_));
-    out.replace(counter_at_, counter_digits, digits_, counter_digits);
+    uint64_t k = counter_++;
+    char digits[counter_digits + 1];
+    std::snprintf(digits, sizeof digits, "%0*llu", static_cast<int>(counter_digits),
+                  static_cast<unsigned long long>(k + 1));
+    out.replace(counter_at_, counter_digits, digits, counter_digits);
+    if (how_.contacts > 0) {
+      std::snprintf(digits, sizeof digits, "%0*llu", static_cast<int>(jid_digits),
+                    static_cast<unsigned long long>(how_.first_contact + k % how_.contacts));
+      out.replace(jid_at_, jid_digits, digits, jid_digits);
+    }
+    if (how_.fresh) {
+      std::snprintf(digits, sizeof digits, "%010lld", static_cast<long long>(std::time(nullptr)));
+      out.replace(timestamp_at_, 10, digits, 10);
+    }
   }
 
  private:
+  static constexpr std::size_t jid_digits = 11;
+  static constexpr int64_t timestamp_sentinel = 9876543210;  // ten digits, as now's seconds
+
+  shape how_;
   std::string bytes_;
   std::size_t counter_at_ = 0;
+  std::size_t jid_at_ = 0;
+  std::size_t timestamp_at_ = 0;
   uint64_t counter_ = 0;
-  char digits_[counter_digits + 1] = {};
 };
 
 struct connection {
@@ -168,8 +208,9 @@ struct tally {
 
 class load_run {
  public:
-  load_run(std::string host, uint16_t port, request_template& tpl, std::size_t n)
-      : host_(std::move(host)), port_(port), tpl_(tpl), conns_(n) {}
+  // `total` > 0: send exactly that many requests (then the window is the whole run).
+  load_run(std::string host, uint16_t port, request_template& tpl, std::size_t n, uint64_t total)
+      : host_(std::move(host)), port_(port), tpl_(tpl), conns_(n), total_(total) {}
 
   // Runs `warmup`, then measures `window`, then waits (up to 10 s) for what is in flight.
   bool run(std::chrono::duration<double> warmup, std::chrono::duration<double> window) {
@@ -191,6 +232,7 @@ class load_run {
       auto now = steady::now();
       if (now >= give_up) break;
       if (now >= window_end_ && in_flight() == 0) break;
+      if (total_ > 0 && issued_ >= total_ && in_flight() == 0) break;
       int n = ::epoll_wait(ep_, events, 256, 5);
       for (int k = 0; k < n; ++k) {
         std::size_t i = events[k].data.u32;
@@ -209,6 +251,8 @@ class load_run {
   }
 
   tally& result() { return tally_; }
+  // A counted run: from its first request sent to its last answer.
+  double elapsed_seconds() const { return seconds_between(window_start_, last_answer_); }
 
  private:
   std::size_t in_flight() const {
@@ -241,6 +285,8 @@ class load_run {
 
   void start(std::size_t i) {
     connection& c = conns_[i];
+    if (total_ > 0 && issued_ >= total_) return;
+    ++issued_;
     tpl_.next(c.out);
     c.sent = 0;
     c.waiting = true;
@@ -303,6 +349,7 @@ class load_run {
     }
     c.in.erase(0, head_end + 4 + length);
     c.waiting = false;
+    last_answer_ = now;
     if (closing) return reopen(i);
     if (now < window_end_) start(i);
   }
@@ -329,8 +376,10 @@ class load_run {
   request_template& tpl_;
   std::vector<connection> conns_;
   int ep_ = -1;
-  steady::time_point window_start_, window_end_;
+  steady::time_point window_start_, window_end_, last_answer_;
   tally tally_;
+  uint64_t total_ = 0;
+  uint64_t issued_ = 0;
 };
 
 int run_main(int argc, char** argv) {
@@ -343,6 +392,16 @@ int run_main(int argc, char** argv) {
   auto connections = static_cast<std::size_t>(opt.number("connections", 64));
   double duration = opt.number("duration", 10);
   double warmup = opt.number("warmup", 1);
+  auto total = static_cast<uint64_t>(opt.number("total", 0));
+  request_template::shape how;
+  how.contacts = static_cast<uint64_t>(opt.number("contacts", 0));
+  how.first_contact = static_cast<uint64_t>(opt.number("first-contact", 0));
+  how.fresh = opt.get("fresh") == "1";
+  if (total > 0) {
+    // A counted run measures all of it: no warm-up, and a window longer than any run.
+    warmup = 0;
+    duration = 3600;
+  }
   const char* secret = std::getenv("AIBUD_BENCH_SECRET");
   if (port == 0 || body_path.empty() || !secret || connections == 0 || duration <= 0) {
     std::cerr << "error: usage: bench_intake_loadgen --port P --body FILE [--label L] "
@@ -362,15 +421,19 @@ int run_main(int argc, char** argv) {
     return 1;
   }
 
-  request_template tpl(sample.str(), host, port, instance, secret);
+  request_template tpl(sample.str(), host, port, instance, secret, how);
   auto before = read_metrics(host, port);
-  load_run load(host, port, tpl, connections);
+  auto first_send_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  load_run load(host, port, tpl, connections, total);
   if (!load.run(std::chrono::duration<double>(warmup), std::chrono::duration<double>(duration)))
     return 1;
   auto after = read_metrics(host, port);
 
   tally& t = load.result();
-  double rps = static_cast<double>(t.accepted) / duration;
+  if (total > 0) duration = load.elapsed_seconds();
+  double rps = duration > 0 ? static_cast<double>(t.accepted) / duration : 0;
   double p50 = percentile(t.latency_us, 0.50) / 1000.0;
   double p99 = percentile(t.latency_us, 0.99) / 1000.0;
   double max = t.latency_us.empty() ? 0 : t.latency_us.back() / 1000.0;
@@ -407,6 +470,7 @@ int run_main(int argc, char** argv) {
       .num("writes_per_commit", transactions > 0 ? writes / transactions : 0.0, 2)
       .num("checkpoints_before", checkpoints_before, 0)
       .num("checkpoints_after", checkpoints_after, 0)
+      .integer("first_send_ms", first_send_ms)
       .print();
   std::fflush(stdout);
   return 0;
