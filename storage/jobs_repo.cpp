@@ -70,6 +70,15 @@ jobs_repo::jobs_repo(SQLite::Database& db)
       unfinished_(db, select_where((std::string("WHERE j.status IN ") + unfinished_statuses +
                                     " AND j.id > ? ORDER BY j.id LIMIT ?")
                                        .c_str())),
+      // `+status` keeps the planner on the primary key: the status index would make every
+      // page sort all unfinished rows again.
+      unfinished_refs_(db, (std::string("SELECT id, instance_id, contact_key, sender_jids FROM "
+                                        "jobs WHERE id > ? AND +status IN ") +
+                            unfinished_statuses + " ORDER BY id LIMIT ?")
+                               .c_str()),
+      requeue_running_(db,
+                       "UPDATE jobs SET status = 'pending', updated_at = ? WHERE status = "
+                       "'running'"),
       unfinished_contact_(db, select_where((std::string("WHERE j.instance_id = ? AND "
                                                         "j.contact_key = ? AND j.status IN ") +
                                             unfinished_statuses + " ORDER BY j.id")
@@ -150,6 +159,27 @@ result<std::vector<job>> jobs_repo::unfinished(int limit, int64_t after_id) {
     q->bind(1, after_id);
     q->bind(2, limit);
     return read_all(*q);
+  });
+}
+
+result<std::vector<job_ref>> jobs_repo::unfinished_refs(int limit, int64_t after_id) {
+  return guarded("job unfinished", [&]() -> result<std::vector<job_ref>> {
+    statement_scope q(unfinished_refs_);
+    q->bind(1, after_id);
+    q->bind(2, limit);
+    std::vector<job_ref> refs;
+    while (q->executeStep())
+      refs.push_back({q->getColumn(0).getInt64(), q->getColumn(1).getInt64(),
+                      q->getColumn(2).getString(), q->getColumn(3).getString()});
+    return refs;
+  });
+}
+
+result<int> jobs_repo::requeue_running() {
+  return guarded("job requeue", [&]() -> result<int> {
+    statement_scope q(requeue_running_);
+    q->bind(1, time::now_ms());
+    return q->exec();
   });
 }
 

@@ -25,6 +25,14 @@ struct job_filter {
 // True for the eight statuses of ARCHITECTURE §8.
 bool is_job_status(const std::string& status);
 
+// What the dispatcher needs to route an unfinished job.
+struct job_ref {
+  int64_t id = 0;
+  int64_t instance_id = 0;
+  std::string contact_key;
+  std::string sender_jids = "[]";
+};
+
 class jobs_repo {
  public:
   explicit jobs_repo(SQLite::Database& db);
@@ -40,6 +48,11 @@ class jobs_repo {
   result<std::vector<job>> list(const job_filter& filter);
   // The pending, running and waiting jobs (what start-up resumes), ascending id.
   result<std::vector<job>> unfinished(int limit = 1000, int64_t after_id = 0);
+  // The same as routing needs them (no payload, no journal), in pages read along the
+  // primary key: a start-up with a large backlog reads each row once.
+  result<std::vector<job_ref>> unfinished_refs(int limit, int64_t after_id);
+  // Running jobs (a crash left them so) become pending again; how many.
+  result<int> requeue_running();
   // One contact's pending, running and waiting jobs in arrival order.
   result<std::vector<job>> unfinished_for_contact(int64_t instance_id,
                                                   const std::string& contact_key);
@@ -68,6 +81,8 @@ class jobs_repo {
   SQLite::Statement by_message_;
   SQLite::Statement list_;
   SQLite::Statement unfinished_;
+  SQLite::Statement unfinished_refs_;
+  SQLite::Statement requeue_running_;
   SQLite::Statement unfinished_contact_;
   SQLite::Statement begin_attempt_;
   SQLite::Statement uncount_attempt_;

@@ -209,11 +209,16 @@ if ((recovery_jobs > 0)); then
   first_run="SELECT count(*) FROM jobs WHERE status = 'running' AND updated_at >= $restart_ms"
   wait_sql recovery "$first_run" 1 60 || echo "warning: no job started within 60 s" >&2
   first_ms=$(sql recovery "SELECT min(updated_at) FROM jobs WHERE updated_at >= $restart_ms AND status <> 'pending'")
-  resume_line=$(grep '"resuming unfinished jobs"' "$work/recovery/serve.log" | tail -n 1)
+  # The backlog is read in pages while the first jobs already run; its end is logged.
+  resume_line=""
+  for _ in $(seq 1 1200); do
+    resume_line=$(grep '"resuming unfinished jobs"' "$work/recovery/serve.log" | tail -n 1 || true)
+    [[ -n $resume_line ]] && break
+    sleep 0.1  # polling the server's log for the end of its start-up read
+  done
   kill_server
   stop_fake
   recovery_s=$(calc "${first_ms:-0} > 0 ? ($first_ms - $restart_ms) / 1000 : -1")
-  # The dispatcher's start-up read of every unfinished job ends with this log line.
   resume_at=$(sed -n 's/^{"time":"\([^"]*\)".*/\1/p' <<<"$resume_line")
   resume_s=-1
   [[ -n $resume_at ]] && resume_s=$(calc "($(date -d "$resume_at" +%s%3N) - $restart_ms) / 1000")
