@@ -1,6 +1,7 @@
 // aibud tenant create|list|show|update|grant: SaaS customers and their monthly credits.
 #include <CLI/CLI.hpp>
 
+#include "adapters/ai/model_router.hpp"
 #include "base/time.hpp"
 #include "cli/api_client.hpp"
 #include "cli/commands.hpp"
@@ -58,15 +59,20 @@ struct update_args {
   std::optional<std::string> plan;
   std::optional<int64_t> credits;
   std::optional<std::string> language;
+  ai::model_overrides models;
 };
 
 void update(context& ctx, const update_args& args) {
-  if (!args.plan && !args.credits && !args.language)
-    fail(errc::usage, "tenant update: nothing to change (use --plan, --credits or --language)");
+  if (!args.plan && !args.credits && !args.language && args.models.empty())
+    fail(errc::usage,
+         "tenant update: nothing to change (use --plan, --credits, --language or a --*-model)");
   json changes = json::object();
   if (args.plan) changes["plan"] = *args.plan;
   if (args.credits) changes["credits_limit"] = *args.credits;
   if (args.language) changes["language"] = *args.language;
+  if (args.models.fast) changes["fast_model"] = *args.models.fast;
+  if (args.models.strong) changes["strong_model"] = *args.models.strong;
+  if (args.models.fallback) changes["fallback_model"] = *args.models.fallback;
   if (auto api = server_for(ctx))
     return print_record(
         ctx.json(), must_call(*api, "PATCH", "/api/v1/tenants/" + path_segment(args.id), changes));
@@ -74,7 +80,9 @@ void update(context& ctx, const update_args& args) {
   storage::tenants_repo tenants(db);
   auto t = must(tenants.find(args.id));
   in_transaction(db, [&] {
-    must(tenants.update(t.id, {args.plan, std::nullopt, args.language}));
+    std::optional<std::string> settings;
+    if (!args.models.empty()) settings = must(ai::with_models(t.settings, args.models));
+    must(tenants.update(t.id, {args.plan, std::nullopt, args.language, settings}));
     if (args.credits)
       must(storage::usage_repo(db).set_limit_from_current(t.id, *args.credits, time::now_ms()));
     audit(db, "tenant.update", t.name, t.id, changes.dump());
@@ -138,10 +146,20 @@ void add_tenant_commands(CLI::App& app, context& ctx) {
           ->check(CLI::NonNegativeNumber);
   auto* language = update_cmd->add_option("--language", *raw->language, "en or pt-BR")
                        ->check(CLI::IsMember({"en", "pt-BR"}));
-  update_cmd->callback([&ctx, u, raw, plan, credits, language] {
+  // "" gives a model back to the server's default (ai.gemini.*_model).
+  raw->models = {std::string(), std::string(), std::string()};
+  auto* fast = update_cmd->add_option("--fast-model", *raw->models.fast, "model for short texts");
+  auto* strong = update_cmd->add_option("--strong-model", *raw->models.strong,
+                                        "model for photos and long conversations");
+  auto* fallback = update_cmd->add_option("--fallback-model", *raw->models.fallback,
+                                          "model used when the chosen one is gone or failing");
+  update_cmd->callback([&ctx, u, raw, plan, credits, language, fast, strong, fallback] {
     if (plan->count()) u->plan = raw->plan;
     if (credits->count()) u->credits = raw->credits;
     if (language->count()) u->language = raw->language;
+    if (fast->count()) u->models.fast = raw->models.fast;
+    if (strong->count()) u->models.strong = raw->models.strong;
+    if (fallback->count()) u->models.fallback = raw->models.fallback;
     update(ctx, *u);
   });
 

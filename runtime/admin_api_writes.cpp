@@ -47,14 +47,22 @@ result<tenant_update> tenant_changes(const json& body) {
       changes.language = value.get<std::string>();
     else if (key == "credits_limit" && value.is_number_integer() && value.get<int64_t>() >= 0)
       changes.credits_limit = value.get<int64_t>();
-    else if (key == "plan" || key == "language" || key == "credits_limit")
+    else if (key == "fast_model" && value.is_string())
+      changes.models.fast = value.get<std::string>();
+    else if (key == "strong_model" && value.is_string())
+      changes.models.strong = value.get<std::string>();
+    else if (key == "fallback_model" && value.is_string())
+      changes.models.fallback = value.get<std::string>();
+    else if (key == "plan" || key == "language" || key == "credits_limit" || key == "fast_model" ||
+             key == "strong_model" || key == "fallback_model")
       return make_error(errc::invalid_argument, "bad value for " + key);
     else
       return make_error(errc::invalid_argument, "unknown field " + key);
   }
-  if (!changes.plan && !changes.language && !changes.credits_limit)
+  if (!changes.plan && !changes.language && !changes.credits_limit && changes.models.empty())
     return make_error(errc::invalid_argument,
-                      "nothing to change: give plan, credits_limit or language");
+                      "nothing to change: give plan, credits_limit, language or a model "
+                      "(fast_model, strong_model, fallback_model)");
   return changes;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/ai/model_router.hpp"
 #include "base/error.hpp"
 #include "storage/records.hpp"
 
@@ -37,6 +38,7 @@ struct tenant_update {
   std::optional<std::string> plan;
   std::optional<int64_t> credits_limit;  // the monthly limit, from the current period on
   std::optional<std::string> language;
+  ai::model_overrides models;  // the tenant's own fast, strong and fallback models
 };
 
 // Which contact a takeover call is for; both ids are resolved by the caller.

@@ -105,7 +105,15 @@ status update_tenant(storage::write_context& w, int64_t tenant_id, const tenant_
     if (changes.plan) details["plan"] = *changes.plan;
     if (changes.credits_limit) details["credits_limit"] = *changes.credits_limit;
     if (changes.language) details["language"] = *changes.language;
-    auto updated = w.tenants().update(tenant_id, {changes.plan, std::nullopt, changes.language});
+    std::optional<std::string> settings;
+    if (!changes.models.empty()) {
+      auto merged = ai::with_models(t->settings, changes.models);
+      if (!merged) return merged.err();
+      settings = *merged;
+      details["settings"] = json::parse(*merged);
+    }
+    auto updated =
+        w.tenants().update(tenant_id, {changes.plan, std::nullopt, changes.language, settings});
     if (!updated) return updated.err();
     if (changes.credits_limit) {
       auto u = w.usage().set_limit_from_current(tenant_id, *changes.credits_limit, time::now_ms());

@@ -9,6 +9,14 @@ json time_or_null(const std::optional<int64_t>& ms) {
   return time::to_iso8601(*ms);
 }
 
+namespace {
+// A row written before settings were validated still shows, as an empty object.
+json settings_of(const storage::tenant& t) {
+  auto parsed = json::parse(t.settings, nullptr, false);
+  return parsed.is_object() ? parsed : json::object();
+}
+}  // namespace
+
 json tenant(const storage::tenant& t, const storage::usage& u) {
   return json{{"id", t.id},
               {"name", t.name},
@@ -16,6 +24,7 @@ json tenant(const storage::tenant& t, const storage::usage& u) {
               {"status", t.status},
               {"anchor_day", t.anchor_day},
               {"language", t.language},
+              {"settings", settings_of(t)},
               {"credits_limit", u.credits_limit},
               {"credits_granted", u.granted},
               {"credits_used", u.used},

@@ -57,7 +57,7 @@ tenants_repo::tenants_repo(SQLite::Database& db)
       update_(db,
               "UPDATE tenants SET plan = coalesce(?, plan), "
               "credits_limit = coalesce(?, credits_limit), language = coalesce(?, language), "
-              "updated_at = ? WHERE id = ?") {}
+              "settings = coalesce(?, settings), updated_at = ? WHERE id = ?") {}
 
 result<tenant> tenants_repo::create(const std::string& name, const std::string& plan,
                                     int64_t credits_limit, int anchor_day,
@@ -133,8 +133,9 @@ result<tenant> tenants_repo::update(int64_t id, const tenant_changes& changes) {
     detail::bind_opt(*q, 1, changes.plan);
     detail::bind_opt(*q, 2, changes.credits_limit);
     detail::bind_opt(*q, 3, changes.language);
-    q->bind(4, time::now_ms());
-    q->bind(5, id);
+    detail::bind_opt(*q, 4, changes.settings);
+    q->bind(5, time::now_ms());
+    q->bind(6, id);
     return q->exec();
   });
   if (!changed) return changed.err();

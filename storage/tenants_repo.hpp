@@ -18,6 +18,7 @@ struct tenant_changes {
   std::optional<std::string> plan;
   std::optional<int64_t> credits_limit;
   std::optional<std::string> language;
+  std::optional<std::string> settings;  // the whole JSON object
 };
 
 // REQUIRES (every repository): `db` outlives the repository and is at the latest schema

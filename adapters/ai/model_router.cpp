@@ -60,6 +60,28 @@ result<model_set> models_for(const model_set& defaults, std::string_view tenant_
   return models;
 }
 
+result<std::string> with_models(std::string_view tenant_settings, const model_overrides& changes) {
+  json settings = tenant_settings.empty()
+                      ? json::object()
+                      : json::parse(tenant_settings.begin(), tenant_settings.end(), nullptr, false);
+  if (settings.is_discarded() || !settings.is_object())
+    return make_error(errc::invalid_argument, "tenant settings: expected a JSON object");
+  json& ai = settings["ai"];
+  if (!ai.is_object()) ai = json::object();
+  for (auto [name, value] : {std::make_pair("fast_model", &changes.fast),
+                             std::make_pair("strong_model", &changes.strong),
+                             std::make_pair("fallback_model", &changes.fallback)}) {
+    if (!*value) continue;
+    settings.erase(std::string("ai.") + name);  // the dotted spelling would otherwise win
+    if ((*value)->empty())
+      ai.erase(name);
+    else
+      ai[name] = **value;
+  }
+  if (ai.empty()) settings.erase("ai");
+  return settings.dump();
+}
+
 std::string pick(const model_set& models, const request_traits& traits,
                  const routing_policy& policy) {
   const bool complex = traits.has_images || traits.context_chars >= policy.long_context_chars;

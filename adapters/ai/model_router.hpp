@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,17 @@ request_traits traits_of(const ai_request& request);
 // Errors: invalid_argument naming the key when the settings are not a JSON object or a value
 // is not a string (or is "" for fast/strong): the caller logs it and keeps `defaults`.
 result<model_set> models_for(const model_set& defaults, std::string_view tenant_settings);
+
+// Changes to a tenant's models, as `tenant update` takes them: a name sets the override, ""
+// removes it (back to the server's default).
+struct model_overrides {
+  std::optional<std::string> fast, strong, fallback;
+  bool empty() const { return !fast && !strong && !fallback; }
+};
+
+// `tenant_settings` (a JSON object, "" for none) with `changes` written under "ai", other
+// settings kept. Errors: invalid_argument when the settings are not a JSON object.
+result<std::string> with_models(std::string_view tenant_settings, const model_overrides& changes);
 
 // The strong model for images or a context of at least policy.long_context_chars, else the
 // fast one.

@@ -382,3 +382,26 @@ TEST_CASE("serve's offline warning is given only for real instances answered by 
   CHECK(many->find("e and 2 more") != std::string::npos);
   CHECK(many->find(", f") == std::string::npos);
 }
+
+TEST_CASE("with_models writes a tenant's overrides that models_for then reads") {
+  model_set defaults;
+  model_overrides set;
+  set.strong = "my-pro";
+  set.fallback = "my-fallback";
+  auto written = with_models(R"({"language":"pt-BR","ai.strong_model":"old-pro"})", set);
+  REQUIRE(written.ok());
+  auto read = models_for(defaults, *written);
+  REQUIRE(read.ok());
+  CHECK(read->strong == "my-pro");  // the dotted spelling was replaced, not left to win
+  CHECK(read->fallback == "my-fallback");
+  CHECK(read->fast == defaults.fast);
+  CHECK(nlohmann::json::parse(*written)["language"] == "pt-BR");
+
+  model_overrides clear;
+  clear.strong = "";
+  auto cleared = with_models(*written, clear);
+  REQUIRE(cleared.ok());
+  CHECK(models_for(defaults, *cleared)->strong == defaults.strong);
+  CHECK(models_for(defaults, *cleared)->fallback == "my-fallback");
+  CHECK_FALSE(with_models("[1]", set).ok());
+}

@@ -96,3 +96,19 @@ TEST_CASE("audit_log records tenant changes made from the CLI") {
                                    "ORDER BY id"});
   CHECK(dump.out == "cli tenant.create acme\ncli tenant.grant acme\n");
 }
+
+TEST_CASE("tenant update sets and clears the tenant's own models, keeping its other settings") {
+  cli_env env;
+  env.run_json({"tenant", "create", "acme", "--json"});
+  auto t = env.run_json({"tenant", "update", "acme", "--fast-model", "gemini-x-flash",
+                         "--fallback-model", "gemini-y", "--json"});
+  CHECK(t["settings"]["ai"]["fast_model"] == "gemini-x-flash");
+  CHECK(t["settings"]["ai"]["fallback_model"] == "gemini-y");
+  CHECK_FALSE(t["settings"]["ai"].contains("strong_model"));
+
+  t = env.run_json({"tenant", "update", "acme", "--fast-model", "", "--json"});
+  CHECK_FALSE(t["settings"]["ai"].contains("fast_model"));
+  CHECK(t["settings"]["ai"]["fallback_model"] == "gemini-y");
+  auto shown = env.run_json({"tenant", "show", "acme", "--json"});
+  CHECK(shown["settings"] == t["settings"]);
+}
