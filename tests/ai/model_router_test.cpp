@@ -14,8 +14,8 @@
 #include "adapters/ai/model_router.hpp"
 #include "adapters/ai/offline_warning.hpp"
 #include "adapters/http/client.hpp"
-#include "adapters/http/server.hpp"
 #include "tests/ai/ai_testing.hpp"
+#include "tests/support/fake_upstream.hpp"
 #include "tests/support/process.hpp"
 
 using namespace aibud::ai;
@@ -39,97 +39,8 @@ const char* const gemini_404 = R"({"error":{"code":404,"status":"NOT_FOUND",
 const char* const gemini_503 = R"({"error":{"code":503,"status":"UNAVAILABLE",
   "message":"The model is overloaded. Please try again later."}})";
 
-// A Gemini server that answers with `answer(request)`, or holds requests while `holding` so a
-// test can see how many are open at once. Held requests are answered when released or when
-// the fake goes away.
-class fake_gemini {
- public:
-  using answer_fn = std::function<http::response(const http::request&)>;
-
-  explicit fake_gemini(answer_fn answer) : answer_(std::move(answer)) {
-    http::server_options options;
-    options.port = 0;
-    options.threads = 2;
-    options.shutdown_grace = milliseconds(2000);
-    server_ =
-        std::make_unique<http::server>(options, [this](http::request req, http::responder respond) {
-          std::lock_guard<std::mutex> lock(mutex_);
-          seen_.push_back(req);
-          if (holding_) {
-            held_.push_back({std::move(req), std::move(respond)});
-            return;
-          }
-          respond(answer_(req));
-        });
-    auto started = server_->start();
-    if (!started) throw std::runtime_error(started.err().message);
-  }
-
-  ~fake_gemini() {
-    release_all();
-    server_->stop();
-  }
-
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
-
-  void hold(bool on) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    holding_ = on;
-  }
-
-  // Answers the oldest held request.
-  void release_one() {
-    std::optional<held> h;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (held_.empty()) return;
-      h = std::move(held_.front());
-      held_.pop_front();
-    }
-    h->respond(answer_(h->req));
-  }
-
-  void release_all() {
-    while (held_count() > 0) release_one();
-  }
-
-  std::size_t held_count() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return held_.size();
-  }
-
-  std::vector<std::string> targets() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<std::string> out;
-    for (const auto& r : seen_) out.push_back(r.target);
-    return out;
-  }
-
-  std::vector<http::request> seen() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return seen_;
-  }
-
- private:
-  struct held {
-    http::request req;
-    http::responder respond;
-  };
-
-  answer_fn answer_;
-  mutable std::mutex mutex_;
-  bool holding_ = false;
-  std::vector<http::request> seen_;
-  std::deque<held> held_;
-  std::unique_ptr<http::server> server_;
-};
-
-http::response reply(int status, std::string body) {
-  http::response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
+using fake_gemini = aibud::testing::fake_upstream;
+using aibud::testing::reply;
 
 std::string path_for(const std::string& model) {
   return "/v1beta/models/" + model + ":generateContent";
@@ -336,7 +247,7 @@ TEST_CASE("a provider keeps at most max_in_flight calls open and starts the othe
   upstream.release_one();
   REQUIRE(wait_until([&] { return calls[0]->done() && upstream.held_count() == 2; }));
   CHECK(gemini.waiting() == 2);
-  CHECK(upstream.seen().size() == 3);
+  CHECK(upstream.requests().size() == 3);
 
   upstream.hold(false);
   upstream.release_all();
@@ -346,7 +257,7 @@ TEST_CASE("a provider keeps at most max_in_flight calls open and starts the othe
     return true;
   }));
   CHECK(gemini.in_flight() == 0);
-  auto seen = upstream.seen();
+  auto seen = upstream.requests();
   REQUIRE(seen.size() == 5);
   for (int i = 0; i < 5; ++i)
     CHECK(json::parse(seen[i].body)["contents"][0]["parts"][0]["text"] == "m" + std::to_string(i));

@@ -14,8 +14,8 @@
 #include "adapters/ai/openai_provider.hpp"
 #include "adapters/http/client.hpp"
 #include "adapters/http/router.hpp"
-#include "adapters/http/server.hpp"
 #include "tests/ai/ai_testing.hpp"
+#include "tests/support/fake_upstream.hpp"
 #include "tests/support/process.hpp"
 
 using namespace aibud::ai;
@@ -26,51 +26,8 @@ namespace http = aibud::http;
 
 namespace {
 
-// An upstream that answers every request with `answer(request)` and remembers the requests.
-class fake_upstream {
- public:
-  using answer_fn = std::function<http::response(const http::request&)>;
-
-  explicit fake_upstream(answer_fn answer) : answer_(std::move(answer)) {
-    http::server_options options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.threads = 1;
-    server_ =
-        std::make_unique<http::server>(options, [this](http::request req, http::responder respond) {
-          auto answer = answer_(req);
-          {
-            std::lock_guard<std::mutex> lock(mutex_);
-            requests_.push_back(std::move(req));
-          }
-          respond(std::move(answer));
-        });
-    auto started = server_->start();
-    if (!started) throw std::runtime_error(started.err().message);
-  }
-
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
-
-  std::vector<http::request> requests() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return requests_;
-  }
-
- private:
-  answer_fn answer_;
-  mutable std::mutex mutex_;
-  std::vector<http::request> requests_;
-  std::unique_ptr<http::server> server_;
-};
-
-http::response reply(int status, std::string body,
-                     std::vector<std::pair<std::string, std::string>> headers = {}) {
-  http::response r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
+using aibud::testing::fake_upstream;
+using aibud::testing::reply;
 
 // Sends one request and waits for its answer.
 ai_response ask(provider& model, ai_request request) {
