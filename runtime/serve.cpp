@@ -86,6 +86,15 @@ bool skip_commits() {
   return value && std::string(value) == "skip";
 }
 
+// AIBUD_TEST_JOBS=hold keeps the job pipeline from starting: committed jobs wait in storage
+// for the next start. The intake benchmark sets it so that (b) measures the inbox alone, as
+// its ceiling does, rather than the inbox sharing the writer with the replies (bench/e2e
+// measures those). Never set in production.
+bool hold_jobs() {
+  const char* value = std::getenv("AIBUD_TEST_JOBS");
+  return value && std::string(value) == "hold";
+}
+
 // Real leads answered by canned rules is rarely what an operator meant (ARCHITECTURE §8).
 void warn_if_offline(const config::config& cfg, SQLite::Database& db) {
   auto instances = storage::instances_repo(db).list();
@@ -123,12 +132,16 @@ status serve(const config::config& cfg, const serve_hooks& hooks) {
 
   intake inbox(**writer, *sealer);
   job_system jobs(cfg, **writer, *sealer);  // docs/jobs.md; stopped before the writer
-  if (auto s = jobs.start(); !s) {
-    (*writer)->stop();
-    return s;
+  if (hold_jobs()) {
+    log::warn("AIBUD_TEST_JOBS=hold: jobs are stored but not run");
+  } else {
+    if (auto s = jobs.start(); !s) {
+      (*writer)->stop();
+      return s;
+    }
+    inbox.on_committed(jobs.committed_fn());
+    inbox.on_connection(jobs.connection_fn());
   }
-  inbox.on_committed(jobs.committed_fn());
-  inbox.on_connection(jobs.connection_fn());
   http::webhook_counters counters;
   http::intake_commit commit = inbox.commit_fn();
   if (skip_commits()) {
