@@ -58,6 +58,26 @@ class posted_effects final : public effects {
     services_->find_sent(to, text, since_ms,
                          [post, done](send_result r) { post([done, r] { done(r); }); });
   }
+  void send_poll(const send_target& to, const std::string& question,
+                 const std::vector<std::string>& options, int selectable_count,
+                 std::function<void(send_result)> done) override {
+    auto post = poster();
+    if (!services_->send_poll)
+      return post([done] { done({send_result::kind::rejected, "", "no Evolution client", {}}); });
+    services_->send_poll(to, question, options, selectable_count,
+                         [post, done](send_result r) { post([done, r] { done(r); }); });
+  }
+  void fetch_media_base64(const send_target& to, const std::string& message_id,
+                          std::function<void(send_result, media_bytes)> done) override {
+    auto post = poster();
+    if (!services_->fetch_media_base64)
+      return post([done] {
+        done({send_result::kind::rejected, "", "no Evolution client", {}}, {});
+      });
+    services_->fetch_media_base64(to, message_id, [post, done](send_result r, media_bytes b) {
+      post([done, r, b = std::move(b)]() mutable { done(r, std::move(b)); });
+    });
+  }
 
  private:
   // Posts a continuation to the contact; dropped when it is gone or the system is stopping.
@@ -88,6 +108,8 @@ struct contact_state {
   std::set<int64_t> queue;                       // unfinished jobs known to this contact
   std::optional<int64_t> running;                // the job in the runner
   bool blocked = false;                          // the head job waits (deferred or for credits)
+  bool burst_wait = false;                       // ... for the rest of its burst
+  bool newer_arrived = false;                    // a newer job came while one ran
   bool loaded = false;                           // storage answered: no earlier job can be missing
   wake_reason pending_wake = wake_reason::none;  // a wake that came while a job ran
   uint64_t nudges = 0;                           // job messages received from the instance
@@ -113,7 +135,12 @@ void on_tick(self_ptr self, uint64_t gen) {
 }
 
 void add_job(self_ptr self, int64_t id) {
-  self->state.queue.insert(id);
+  auto& st = self->state;
+  const bool newer = st.queue.empty() || id > *st.queue.rbegin();
+  st.queue.insert(id);
+  if (newer && st.running) st.newer_arrived = true;
+  // A newer message of a waiting burst: the head re-plans now and merges into it at once.
+  if (st.burst_wait && newer && !st.running) return start_next(self, wake_reason::burst);
   start_next(self);
 }
 
@@ -131,6 +158,7 @@ void on_ran(self_ptr self, const run_result& r) {
     case run_result::kind::waiting_credits:
       if (st.tenant) self->send(st.tenant, wait_atom::value, caf::actor_cast<caf::actor>(self));
       [[fallthrough]];
+    case run_result::kind::burst_wait:
     case run_result::kind::deferred:
     case run_result::kind::not_due:
     case run_result::kind::retry_later: {
@@ -140,8 +168,13 @@ void on_ran(self_ptr self, const run_result& r) {
       break;
     }
   }
+  st.burst_wait = r.what == run_result::kind::burst_wait ||
+                  (r.what == run_result::kind::not_due && r.error == waiting_for_burst);
+  // The run may have planned its burst before that newer job was committed: plan again.
+  const bool replan = st.burst_wait && std::exchange(st.newer_arrived, false);
+  st.newer_arrived = false;
   const wake_reason pending = std::exchange(st.pending_wake, wake_reason::none);
-  start_next(self, pending);
+  start_next(self, replan ? wake_reason::burst : pending);
 }
 
 void on_wake(self_ptr self, wake_reason why) {
@@ -223,6 +256,7 @@ contact_actor::behavior_type contact_behavior(self_ptr self, std::shared_ptr<job
                  {{"job", self->state.running.value_or(0)}, {"error", x.what()}});
     } catch (...) {
     }
+    self->demonitor(self->state.instance);
     if (self->state.running) return make_error(supervision_error::crashed_in_job);
     return caf::exit_reason::unhandled_exception;
   });
@@ -244,7 +278,12 @@ contact_actor::behavior_type contact_behavior(self_ptr self, std::shared_ptr<job
       [self](wake_atom) { on_wake(self, wake_reason::credits); },
       [self](online_atom) { on_wake(self, wake_reason::instance); },
       [self](tick_atom, uint64_t gen) { on_tick(self, gen); },
-      [self](stop_atom) { self->quit(); },
+      [self](stop_atom) {
+        // The instance would otherwise keep a monitor record of every passivated contact
+        // (about 1 KiB each in CAF 0.17) for as long as it lives.
+        self->demonitor(self->state.instance);
+        self->quit();
+      },
   };
 }
 

@@ -22,7 +22,9 @@ json to_json(const context_step& c) {
           {"kind", c.kind},
           {"text", c.text},
           {"jid", c.jid},
-          {"ai_inputs", c.ai_inputs}};
+          {"ai_inputs", c.ai_inputs},
+          {"agent_step", c.agent_step},
+          {"members", c.members}};
 }
 
 context_step context_of(const json& j) {
@@ -37,31 +39,49 @@ context_step context_of(const json& j) {
   c.text = field<std::string>(j, "text", "");
   c.jid = field<std::string>(j, "jid", "");
   c.ai_inputs = j.value("ai_inputs", json::object());
+  c.agent_step = j.value("agent_step", json());
+  c.members = j.value("members", std::vector<int64_t>{});
   return c;
 }
 
 json to_json(const reserve_step& r) {
-  return {{"amount", r.amount}, {"insufficient", r.insufficient}, {"grace", r.grace}};
+  json j = {{"amount", r.amount}, {"insufficient", r.insufficient}, {"grace", r.grace}};
+  if (r.generation != 1) j["generation"] = r.generation;
+  if (r.released) j["released"] = true;
+  return j;
 }
 
 reserve_step reserve_of(const json& j) {
-  return {field<int64_t>(j, "amount", 0), field<bool>(j, "insufficient", false),
-          field<bool>(j, "grace", false)};
+  reserve_step r{field<int64_t>(j, "amount", 0), field<bool>(j, "insufficient", false),
+                 field<bool>(j, "grace", false)};
+  r.generation = field<int>(j, "generation", 1);
+  r.released = field<bool>(j, "released", false);
+  return r;
 }
 
 json to_json(const ai_step& a) {
-  return {{"text", a.text},   {"intent", a.intent},       {"status", a.status},
-          {"model", a.model}, {"tokens_in", a.tokens_in}, {"tokens_out", a.tokens_out}};
+  json j = {{"text", a.text},   {"intent", a.intent},       {"status", a.status},
+            {"model", a.model}, {"tokens_in", a.tokens_in}, {"tokens_out", a.tokens_out}};
+  if (!a.plan.is_null()) j["plan"] = a.plan;
+  return j;
 }
 
 ai_step ai_of(const json& j) {
-  return {field<std::string>(j, "text", ""),   field<std::string>(j, "intent", ""),
-          field<std::string>(j, "status", ""), field<std::string>(j, "model", ""),
-          field<int64_t>(j, "tokens_in", 0),   field<int64_t>(j, "tokens_out", 0)};
+  ai_step a{field<std::string>(j, "text", ""),   field<std::string>(j, "intent", ""),
+            field<std::string>(j, "status", ""), field<std::string>(j, "model", ""),
+            field<int64_t>(j, "tokens_in", 0),   field<int64_t>(j, "tokens_out", 0)};
+  a.plan = j.value("plan", json());
+  return a;
 }
 
 json to_json(const act_step& a) {
-  json j = {{"intent", {{"hash", a.hash}, {"at", a.at}, {"text", a.text}}}};
+  json intent = {{"hash", a.hash}, {"at", a.at}, {"text", a.text}};
+  if (a.kind != "text") {
+    intent["kind"] = a.kind;
+    intent["options"] = a.options;
+    intent["selectable_count"] = a.selectable_count;
+  }
+  json j = {{"intent", intent}};
   if (a.result) j["result"] = {{"key_id", *a.result}};
   return j;
 }
@@ -72,6 +92,9 @@ act_step act_of(const json& j) {
   a.hash = field<std::string>(intent, "hash", "");
   a.at = field<int64_t>(intent, "at", 0);
   a.text = field<std::string>(intent, "text", "");
+  a.kind = field<std::string>(intent, "kind", "text");
+  a.options = intent.value("options", std::vector<std::string>{});
+  a.selectable_count = field<int>(intent, "selectable_count", 1);
   if (auto r = j.find("result"); r != j.end() && r->is_object())
     a.result = field<std::string>(*r, "key_id", "");
   return a;
@@ -79,13 +102,26 @@ act_step act_of(const json& j) {
 
 }  // namespace
 
+std::string reserve_step::ledger_step() const {
+  return generation <= 1 ? "reserve" : "reserve." + std::to_string(generation);
+}
+
+std::vector<act_step*> job_journal::sends() {
+  std::vector<act_step*> out;
+  if (act) out.push_back(&*act);
+  for (auto& a : more_acts) out.push_back(&a);
+  return out;
+}
+
 std::string job_journal::next_step() const {
   if (!context) return "context";
   if (context->decision != "reply") return record ? "" : "record";
-  if (!reserve) return "reserve";
+  if (!reserve || (reserve->released && !charge)) return "reserve";
   if (reserve->insufficient && !reserve->grace) return record ? "" : "record";
   if (!reserve->insufficient && !ai) return "ai";
   if (!act || !act->result) return "act";
+  for (const auto& a : more_acts)
+    if (!a.result) return "act";
   if (!record) return "record";
   if (!charge && !reserve->insufficient) return "charge";
   return "";
@@ -103,6 +139,8 @@ result<job_journal> parse_journal(const std::string& text) {
       out.reserve = reserve_of(*it);
     if (auto it = j.find("ai"); it != j.end() && it->is_object()) out.ai = ai_of(*it);
     if (auto it = j.find("act"); it != j.end() && it->is_object()) out.act = act_of(*it);
+    if (auto it = j.find("more_acts"); it != j.end() && it->is_array())
+      for (const auto& a : *it) out.more_acts.push_back(act_of(a));
     out.record = field<bool>(j, "record", false);
     out.charge = field<bool>(j, "charge", false);
     return out;
@@ -117,6 +155,10 @@ std::string serialize(const job_journal& journal) {
   if (journal.reserve) j["reserve"] = to_json(*journal.reserve);
   if (journal.ai) j["ai"] = to_json(*journal.ai);
   if (journal.act) j["act"] = to_json(*journal.act);
+  if (!journal.more_acts.empty()) {
+    j["more_acts"] = json::array();
+    for (const auto& a : journal.more_acts) j["more_acts"].push_back(to_json(a));
+  }
   if (journal.record) j["record"] = true;
   if (journal.charge) j["charge"] = true;
   return j.dump();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,13 +26,25 @@ struct context_step {
   std::string text;          // the inbound text (caption for images)
   std::string jid;           // where replies go
   nlohmann::json ai_inputs;  // the AI request's inputs (reply_agent's encoding)
+  // The lead agent's step (lead_agent's to_json(agent_step)); null for journals written
+  // before the lead agents ran in the runner.
+  nlohmann::json agent_step = nlohmann::json();
+  // The burst this job answers (docs/agents.md step 1): the member jobs' ids, oldest first,
+  // this job last; empty = this job alone.
+  std::vector<int64_t> members = {};
 };
 
 // reserve: the credits held for (job, "reserve"), or why none were.
+// A reservation released without a charge (the job went to the DLQ) is `released`; a replay
+// reserves again under the next generation's ledger step ("reserve", "reserve.2", ...), since
+// the ledger keeps one reservation per (job, step): each generation is charged at most once.
 struct reserve_step {
   int64_t amount = 0;
   bool insufficient = false;
   bool grace = false;  // out of credits: the contact gets the free grace message
+  int generation = 1;
+  bool released = false;
+  std::string ledger_step() const;
 };
 
 // ai: the model's answer.
@@ -42,27 +55,36 @@ struct ai_step {
   std::string model;
   int64_t tokens_in = 0;
   int64_t tokens_out = 0;
+  // The lead agent's plan (to_json(agent_plan)) the sends come from; null in older journals
+  // (one text: `text`, `status`).
+  nlohmann::json plan = nlohmann::json();
 };
 
 // act: the intent is saved before the send; the result (Evolution's key.id) after it.
 struct act_step {
-  std::string hash;  // sha256 hex of the text
+  std::string hash;  // sha256 hex of the text (a poll: of its question and options)
   int64_t at = 0;    // when the intent was saved (ms UTC): reconciliation looks from here
-  std::string text;
-  std::optional<std::string> result;  // key.id once sent
+  std::string text;  // the text, or a poll's question
+  std::optional<std::string> result;      // key.id once sent
+  std::string kind = "text";              // text | poll
+  std::vector<std::string> options = {};  // poll
+  int selectable_count = 1;               // poll
 };
 
 struct job_journal {
   std::optional<context_step> context;
   std::optional<reserve_step> reserve;
   std::optional<ai_step> ai;
-  std::optional<act_step> act;
+  std::optional<act_step> act;      // the first send
+  std::vector<act_step> more_acts;  // the plan's later sends, in order (a poll after a text)
   bool record = false;
   bool charge = false;
 
   // The name of the first step without a result: "context", "reserve", "ai", "act" (also
   // when only its intent is saved), "record", "charge", or "" when every step is done.
   std::string next_step() const;
+  // act, then more_acts: every send intent in order.
+  std::vector<act_step*> sends();
 };
 
 // Errors: invalid_argument when the text is not a JSON object of the journal's shape.

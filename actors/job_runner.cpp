@@ -6,12 +6,16 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <random>
 #include <stdexcept>
 
 #include "actors/contact_resolution.hpp"
 #include "actors/job_journal.hpp"
+#include "actors/lead_agent.hpp"
+#include "actors/poll_manager.hpp"
+#include "actors/vision_estimator.hpp"
 #include "base/crypto.hpp"
 #include "base/log.hpp"
 #include "base/time.hpp"
@@ -34,7 +38,6 @@ using std::chrono::milliseconds;
 using time::now_ms;
 namespace js = storage::job_status;
 
-const char* const reserve_key = "reserve";
 const char* const waiting_for_credits = "waiting for credits";
 
 bool is_terminal(const std::string& status) {
@@ -71,8 +74,11 @@ fault_config& faults() {
 }
 
 // Marks the 80 % / 100 % alerts of the tenant's current period once each; the audit entry
-// lands in the same transaction as the charge that crossed the line.
-status mark_alerts(storage::write_context& w, int64_t tenant_id, int64_t now, run_result& out) {
+// lands in the same transaction as the charge that crossed the line. `exhausted`: a message
+// found too few credits left to be answered, which is 100 % for the operator even when a
+// credit is left over (less than a reply may cost).
+status mark_alerts(storage::write_context& w, int64_t tenant_id, int64_t now, run_result& out,
+                   bool exhausted = false) {
   auto u = w.usage().current(tenant_id, now);
   if (!u) return u.err();
   const int64_t budget = u->credits_limit + u->granted;
@@ -94,7 +100,7 @@ status mark_alerts(storage::write_context& w, int64_t tenant_id, int64_t now, ru
   };
   if (u->used * 100 >= budget * 80 && !u->alert_80_at)
     if (auto s = mark(80); !s) return s;
-  if (u->used >= budget && !u->alert_100_at)
+  if ((u->used >= budget || exhausted) && !u->alert_100_at)
     if (auto s = mark(100); !s) return s;
   return ok_status();
 }
@@ -119,16 +125,26 @@ class job_run : public std::enable_shared_from_this<job_run> {
   status reserve(storage::write_context& w, int64_t now);
   status record_inbound_only(storage::write_context& w, const std::string& final_status,
                              const std::optional<int64_t>& pause_until, int64_t now);
+  status load_media(storage::write_context& w);
+  status plan_burst_rows(storage::write_context& w, const lead_event& event, int64_t now,
+                         std::vector<lead_event>& burst);
+  status record_merged(storage::write_context& w, const storage::job& j, const lead_event& e,
+                       int64_t into);
+  lead_context lead_ctx(int64_t now) const;
+  agent_plan current_plan() const;
+  status release_reservation(storage::write_context& w);
   status write_finish(storage::write_context& w);
   status dlq_in(storage::write_context& w, const std::string& why);
 
   void next();
   void call_ai();
+  void fetch_media(std::size_t i);
   void on_ai(ai::ai_response response);
   void act();
-  void save_intent(std::string text);
-  void reconcile();
-  void send();
+  void save_intents(const std::vector<outbound>& sends);
+  void continue_sends();
+  void reconcile(std::size_t i);
+  void send(std::size_t i);
   void finish_write();
   void fail_retryable(const std::string& why, std::optional<milliseconds> retry_after);
   bool breaker_open(const std::string& key);
@@ -155,7 +171,10 @@ class job_run : public std::enable_shared_from_this<job_run> {
   job_journal journal_;
   send_target target_;
   int64_t attempts_ = 0;
-  bool intent_fresh_ = false;  // this run saved the act intent: nothing can have been sent
+  bool intent_fresh_ = false;       // this run saved the act intents: nothing can have been sent
+  std::optional<agent_step> step_;  // the lead agent's step, from the journal
+  ai::ai_request request_;          // the AI call being prepared (images attached)
+  std::vector<audit_note> audits_;  // emitted as events once write C committed
   mode mode_ = mode::proceed;
   bool ended_ = false;  // write A settled the job (finished, waiting or failed)
   run_result result_;
@@ -189,6 +208,7 @@ status job_run::write_start(storage::write_context& w) {
   if (job_.status == js::waiting && job_.not_before && *job_.not_before > now && !runs_early()) {
     result_.what = run_result::kind::not_due;
     result_.not_before = *job_.not_before;
+    result_.error = job_.last_error.value_or("");
     return ok_status();
   }
   auto tenant = w.tenants().get(instance_.tenant_id);
@@ -213,6 +233,13 @@ status job_run::write_start(storage::write_context& w) {
       return dlq_in(w, "contact " + std::to_string(journal_.context->contact_id) + " is gone");
     contact_ = std::move(*c);
   }
+  if (!journal_.context->agent_step.is_null()) {
+    auto step = step_from_json(journal_.context->agent_step);
+    if (!step) return dlq_in(w, "journal: " + step.err().message);
+    step_ = std::move(*step);
+  }
+  if (journal_.next_step() == "ai" || journal_.next_step() == "reserve")
+    if (auto s = load_media(w); !s) return s;
   auto jids = w.aliases().of(contact_.id);
   if (!jids) return jids.err();
   target_.instance_id = instance_.id;
@@ -242,6 +269,7 @@ status job_run::write_start(storage::write_context& w) {
 bool job_run::runs_early() const {
   const std::string error = job_.last_error.value_or("");
   if (why_ == wake_reason::credits && error == waiting_for_credits) return true;
+  if (why_ == wake_reason::burst && error == waiting_for_burst) return true;
   if (!held_for_instance(job_.last_error)) return false;
   if (why_ == wake_reason::instance) return true;
   return error.rfind(held_unauthorized, 0) == 0 && instance_.state != "unauthorized";
@@ -261,6 +289,23 @@ status job_run::hold_for_instance(storage::write_context& w, int64_t now) {
   return ok_status();
 }
 
+// The text of an inbound event as interactions and the history keep it.
+std::string said_of(const lead_event& e) {
+  if (e.what != lead_event::kind::poll_vote) return e.text;
+  std::string out;
+  for (const auto& o : e.vote.selected_options) out += (out.empty() ? "" : ", ") + o;
+  return out;
+}
+
+lead_context job_run::lead_ctx(int64_t now) const {
+  lead_context ctx = lead_context::of(contact_, language_, now);
+  ctx.costs.text_reply = s_.agent.reply_cost;
+  ctx.costs.poll = s_.agent.poll_cost;
+  ctx.costs.valuation = s_.agent.valuation_cost;
+  ctx.history_turns = s_.agent.history_turns;
+  return ctx;
+}
+
 status job_run::decide_context(storage::write_context& w, int64_t now) {
   auto in = read_inbound(job_.payload);
   if (!in) return dlq_in(w, "unreadable payload: " + in.err().message);
@@ -276,39 +321,174 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
   contact_ = std::move(*c);
   auto usage = w.usage().current(instance_.tenant_id, now);
   if (!usage) return usage.err();
+  auto read = read_lead_event(job_.payload, id_);
+  lead_event event = read ? *read : lead_event{};
 
-  decision d;
-  bool own_echo = false;
+  std::optional<decision> gated;
   if (in->type == inbound::kind::business && job_.wa_message_id) {
     // Our own reply echoed back before its send was recorded: not the business typing.
     auto ours = w.sent_messages().contains(instance_.id, *job_.wa_message_id);
     if (!ours) return ours.err();
-    own_echo = *ours;
+    if (*ours) {
+      gated = decision{};
+      gated->what = decision::kind::skip;
+      gated->reason = "own_send";
+    }
   }
-  if (own_echo) {
-    d.what = decision::kind::skip;
-    d.reason = "own_send";
-  } else {
-    d = decide({contact_, now, usage->period_start, language_}, *in, s_.agent);
-  }
+  if (!gated) gated = gate({contact_, now, usage->period_start, language_}, *in, s_.agent);
 
   context_step cs;
-  cs.decision = to_string(d.what);
-  cs.reason = d.reason;
   cs.contact_id = contact_.id;
   cs.tenant_id = instance_.tenant_id;
   cs.period_start = usage->period_start;
-  cs.cost = d.max_cost;
-  cs.kind = to_string(in->type);
-  cs.text = in->text;
+  cs.kind = in->type == inbound::kind::business ? "business" : to_string(event.what);
+  cs.text = in->type == inbound::kind::business ? in->text : said_of(event);
   cs.jid = in->reply_jid.empty() ? contact_.jid : in->reply_jid;
-  if (d.what == decision::kind::reply) cs.ai_inputs = encode_request(d.request);
+  std::vector<lead_event> burst{event};
+  if (!gated) {
+    if (auto s = plan_burst_rows(w, event, now, burst); !s) return s;
+    if (ended_) return ok_status();
+    for (const auto& e : burst) cs.members.push_back(e.job_id);
+    if (burst.size() == 1) cs.members.clear();
+    agent_step step = decide_step(lead_ctx(now), burst);
+    cs.agent_step = to_json(step);
+    if (step.what == agent_step::kind::record_only) {
+      gated = decision{};
+      gated->what = decision::kind::record_only;
+      gated->reason = step.reason;
+    } else {
+      cs.decision = to_string(decision::kind::reply);
+      cs.cost = step.max_cost;
+      if (step.what == agent_step::kind::ask_ai) {
+        cs.ai_inputs = encode_request(step.request);
+      } else {
+        // No model: the plan is known now and waits in the journal for the sends.
+        ai_step planned;
+        planned.intent = step.plan.intent;
+        planned.status = step.plan.change.status;
+        planned.plan = to_json(step.plan);
+        journal_.ai = std::move(planned);
+      }
+      step_ = std::move(step);
+    }
+  }
+  if (gated) {
+    cs.decision = to_string(gated->what);
+    cs.reason = gated->reason;
+  }
   journal_.context = std::move(cs);
-  if (d.what == decision::kind::reply) return ok_status();
+  if (!gated) return ok_status();
 
-  log::info("job not answered", {{"job", id_}, {"contact", contact_.id}, {"reason", d.reason}});
-  return record_inbound_only(w, d.what == decision::kind::skip ? js::skipped : js::done,
-                             d.pause_until, now);
+  log::info("job not answered",
+            {{"job", id_}, {"contact", contact_.id}, {"reason", gated->reason}});
+  return record_inbound_only(w, gated->what == decision::kind::skip ? js::skipped : js::done,
+                             gated->pause_until, now);
+}
+
+// Step 1 of docs/agents.md: the burst this text or photo belongs to, planned from the rows
+// alone (so a restart plans the same). Ends the run (ended_) when this job merges into a
+// later one or waits for the burst to be quiet; otherwise `burst` holds the members' events,
+// oldest first, this job's last.
+status job_run::plan_burst_rows(storage::write_context& w, const lead_event& event, int64_t now,
+                                std::vector<lead_event>& burst) {
+  const bool photo = event.what == lead_event::kind::image;
+  if (!photo && event.what != lead_event::kind::text) return ok_status();
+  const burst_settings& bs = photo ? s_.photo_burst : s_.text_burst;
+  if (bs.quiet_period.count() <= 0) return ok_status();
+  // A handed-off lead is only recorded: nothing to wait for.
+  if (contact_.status == contact_status::handed_off) return ok_status();
+  auto as_burst = [](const storage::job& j, const lead_event& e) {
+    return burst_job{j.id, j.message_ts.value_or(0), j.created_at, said_of(e)};
+  };
+  struct row {
+    storage::job job;
+    lead_event event;
+  };
+  std::map<int64_t, row> rows;
+  burst_input in;
+  in.current = as_burst(job_, event);
+  in.now_ms = now;
+  auto keys = w.aliases().of(contact_.id);
+  if (!keys) return keys.err();
+  if (std::find(keys->begin(), keys->end(), job_.contact_key) == keys->end())
+    keys->push_back(job_.contact_key);
+  for (const auto& key : *keys) {
+    auto merged = w.jobs().merged_into(instance_.id, key, id_);
+    if (!merged) return merged.err();
+    for (auto& j : *merged) {
+      auto e = read_lead_event(j.payload, j.id);
+      if (!e || rows.count(j.id)) continue;
+      in.absorbed.push_back(as_burst(j, *e));
+      rows[j.id] = {std::move(j), std::move(*e)};
+    }
+    auto open = w.jobs().unfinished_for_contact(instance_.id, key);
+    if (!open) return open.err();
+    for (auto& j : *open) {
+      if (j.id == id_ || rows.count(j.id)) continue;
+      if (j.status != js::pending && j.status != js::waiting) continue;
+      auto journal = parse_journal(j.steps);
+      if (!journal || journal->context) continue;  // it has begun to answer
+      auto e = read_lead_event(j.payload, j.id);
+      if (!e || e->what != event.what) continue;
+      in.open.push_back(as_burst(j, *e));
+      rows[j.id] = {std::move(j), std::move(*e)};
+    }
+  }
+  const burst_plan plan = plan_burst(in, bs);
+  if (plan.what == burst_plan::kind::merge_into) {
+    if (auto s = record_merged(w, job_, event, plan.into); !s) return s;
+    for (int64_t c : plan.carry)
+      if (auto s = w.jobs().mark_merged(c, plan.into); !s) return s;
+    log::info("job merged into a later one", {{"job", id_}, {"into", plan.into}});
+    result_.what = run_result::kind::finished;
+    result_.status = js::merged;
+    ended_ = true;
+    return ok_status();
+  }
+  for (int64_t a : plan.absorb)
+    if (auto s = record_merged(w, rows[a].job, rows[a].event, id_); !s) return s;
+  if (plan.what == burst_plan::kind::defer) {
+    if (auto s = w.jobs().defer(id_, plan.until_ms, std::string(waiting_for_burst)); !s) return s;
+    result_.what = run_result::kind::burst_wait;
+    result_.status = js::waiting;
+    result_.not_before = plan.until_ms;
+    result_.error = waiting_for_burst;
+    ended_ = true;
+    return ok_status();
+  }
+  burst.clear();
+  for (const auto& m : plan.members) burst.push_back(m.id == id_ ? event : rows[m.id].event);
+  return ok_status();
+}
+
+// A job merged into `into`: its message is recorded now (so the transcript keeps arrival
+// order); it gets no attempt, no reservation and no reply of its own.
+status job_run::record_merged(storage::write_context& w, const storage::job& j, const lead_event& e,
+                              int64_t into) {
+  storage::interaction in;
+  in.tenant_id = instance_.tenant_id;
+  in.instance_id = instance_.id;
+  in.contact_id = contact_.id;
+  in.job_id = j.id;
+  in.direction = "in";
+  in.kind = to_string(e.what);
+  in.content = said_of(e);
+  in.wa_message_id = j.wa_message_id;
+  if (auto s = w.interactions().append(in); !s) return s.err();
+  return w.jobs().mark_merged(j.id, into);
+}
+
+// The photos' inline bytes come from the member jobs' payloads: the journal keeps no bytes.
+status job_run::load_media(storage::write_context& w) {
+  if (!step_) return ok_status();
+  for (auto& m : step_->media) {
+    if (!m.inline_base64.empty()) continue;
+    auto j = w.jobs().get(m.job_id);
+    if (!j) return j.err();
+    auto e = read_lead_event(j->payload, m.job_id);
+    if (e) m.inline_base64 = e->inline_base64;
+  }
+  return ok_status();
 }
 
 status job_run::record_inbound_only(storage::write_context& w, const std::string& final_status,
@@ -321,7 +501,7 @@ status job_run::record_inbound_only(storage::write_context& w, const std::string
     in.contact_id = contact_.id;
     in.job_id = id_;
     in.direction = cs.kind == "business" ? "out" : "in";
-    in.kind = cs.kind == "image" ? "image" : "text";
+    in.kind = cs.kind == "image" || cs.kind == "poll_vote" ? cs.kind : "text";
     in.content = cs.text;
     in.agent = cs.kind == "business" ? std::optional<std::string>("human") : std::nullopt;
     in.wa_message_id = job_.wa_message_id;
@@ -344,10 +524,15 @@ status job_run::record_inbound_only(storage::write_context& w, const std::string
 
 status job_run::reserve(storage::write_context& w, int64_t now) {
   const context_step& cs = *journal_.context;
-  auto r = w.usage().reserve(cs.tenant_id, id_, reserve_key, cs.cost, now);
+  // A replayed dead letter's reservation was released: reserve again, as a new generation.
+  const int generation =
+      journal_.reserve && journal_.reserve->released ? journal_.reserve->generation + 1 : 1;
+  reserve_step held{cs.cost, false, false};
+  held.generation = generation;
+  auto r = w.usage().reserve(cs.tenant_id, id_, held.ledger_step(), cs.cost, now);
   if (!r) return r.err();
   if (*r != storage::reserve_outcome::insufficient) {
-    journal_.reserve = reserve_step{cs.cost, false, false};
+    journal_.reserve = held;
     return ok_status();
   }
   auto u = w.usage().current(cs.tenant_id, now);
@@ -363,9 +548,11 @@ status job_run::reserve(storage::write_context& w, int64_t now) {
     ended_ = true;
     return ok_status();
   }
+  if (auto s = mark_alerts(w, cs.tenant_id, now, result_, true); !s) return s;
   const bool grace =
       !(contact_.grace_period_start && *contact_.grace_period_start == u->period_start);
   journal_.reserve = reserve_step{0, true, grace};
+  journal_.reserve->generation = generation;
   log::info("job out of credits",
             {{"job", id_}, {"tenant", cs.tenant_id}, {"contact", contact_.id}, {"grace", grace}});
   if (grace) {
@@ -379,11 +566,7 @@ status job_run::reserve(storage::write_context& w, int64_t now) {
 status job_run::dlq_in(storage::write_context& w, const std::string& why) {
   auto entry = w.failed_jobs().record(id_, why);
   if (!entry) return entry.err();
-  if (journal_.context) {
-    if (auto s = w.usage().release(journal_.context->tenant_id, id_, reserve_key, now_ms()); !s)
-      return s;
-    result_.settled = true;
-  }
+  if (auto s = release_reservation(w); !s) return s;
   log::warn("job failed: moved to the dead letter queue", {{"job", id_}, {"error", why}});
   result_.what = run_result::kind::failed;
   result_.status = js::failed;
@@ -391,6 +574,20 @@ status job_run::dlq_in(storage::write_context& w, const std::string& why) {
   mode_ = mode::stop;
   ended_ = true;
   return ok_status();
+}
+
+// The dead letter keeps its journal; the reservation it held is given back and marked
+// released there, so a replay reserves (and is charged) again under a new ledger step.
+status job_run::release_reservation(storage::write_context& w) {
+  if (!journal_.context) return ok_status();
+  reserve_step* r = journal_.reserve ? &*journal_.reserve : nullptr;
+  if (r && (r->insufficient || r->released || journal_.charge)) return ok_status();
+  const std::string step = r ? r->ledger_step() : "reserve";
+  if (auto s = w.usage().release(journal_.context->tenant_id, id_, step, now_ms()); !s) return s;
+  result_.settled = true;
+  if (!r) return ok_status();
+  r->released = true;
+  return w.jobs().set_steps(id_, serialize(journal_));
 }
 
 void job_run::next() {
@@ -402,9 +599,41 @@ void job_run::next() {
 
 void job_run::call_ai() {
   if (breaker_open("ai")) return;
+  request_ = decode_request(journal_.context->ai_inputs);
+  fetch_media(0);
+}
+
+// Each photo without inline bytes is fetched from Evolution, in order; then the model call.
+void job_run::fetch_media(std::size_t i) {
   auto self = shared_from_this();
-  fx_->generate(decode_request(journal_.context->ai_inputs),
-                [self](ai::ai_response r) { self->on_ai(std::move(r)); });
+  const std::size_t count = step_ ? step_->media.size() : 0;
+  for (; i < count; ++i) {
+    const media_ref& m = step_->media[i];
+    if (!m.inline_base64.empty() || instance_.kind != "evolution") continue;
+    if (breaker_open(evolution_key())) return;
+    fx_->fetch_media_base64(target_, m.message_id, [self, i](send_result r, media_bytes bytes) {
+      if (r.what != send_result::kind::ok)
+        return self->on_send_failure(r, "getBase64FromMediaMessage");
+      self->s_.breakers->on_success(self->evolution_key());
+      media_ref& got = self->step_->media[i];
+      got.inline_base64 = std::move(bytes.base64);
+      if (!bytes.mime_type.empty()) got.mime_type = bytes.mime_type;
+      self->fetch_media(i + 1);
+    });
+    return;
+  }
+  if (count > 0) {
+    std::vector<ai::image> images;
+    for (const auto& m : step_->media) {
+      if (m.inline_base64.empty()) continue;  // a sandbox photo sent without its bytes
+      ai::image img;
+      img.mime_type = m.mime_type;
+      img.base64 = m.inline_base64;
+      images.push_back(std::move(img));
+    }
+    attach_images(request_, std::move(images));
+  }
+  fx_->generate(std::move(request_), [self](ai::ai_response r) { self->on_ai(std::move(r)); });
 }
 
 void job_run::on_ai(ai::ai_response r) {
@@ -428,83 +657,165 @@ void job_run::on_ai(ai::ai_response r) {
     if (r.retry_after.count() > 0) after = r.retry_after;
     return fail_retryable(why, after);
   }
-  action a = act_on(contact_, r);
-  if (a.text.empty()) return fail_retryable("ai: empty answer", std::nullopt);
   ai_step step;
-  step.text = a.text;
-  step.intent = a.intent;
-  step.status = a.status;
+  agent_plan plan;
+  if (step_) {
+    plan = plan_from_answer(lead_ctx(now_ms()), *step_, r);
+  } else {
+    // A journal from before the lead agents: one model reply.
+    action a = act_on(contact_, r);
+    if (a.text.empty()) return fail_retryable("ai: empty answer", std::nullopt);
+    plan.agent = "reply";
+    plan.intent = a.intent;
+    plan.sends.push_back(outbound::send_text(a.text));
+    plan.change.status = a.status;
+    plan.change.remember_status = a.status == contact_status::handed_off;
+    plan.change.history_in = journal_.context->text;
+    plan.change.history_out = a.text;
+    plan.cost = journal_.context->cost;
+  }
+  for (const auto& o : plan.sends)
+    if (o.what == outbound::kind::text && step.text.empty()) step.text = o.text;
+  step.intent = plan.intent;
+  step.status = plan.change.status;
   step.model = r.model;
   step.tokens_in = r.usage.input;
   step.tokens_out = r.usage.output + r.usage.thinking;
+  step.plan = to_json(plan);
   journal_.ai = std::move(step);
-  save_intent(a.text);
+  save_intents(shape(plan.sends, s_.shaping));
 }
 
-void job_run::save_intent(std::string text) {
-  journal_.act = act_step{sha256_hex(text), now_ms(), std::move(text), std::nullopt};
+// The plan the sends and the record come from: the journal's, or for a journal written before
+// the lead agents, its single text reply.
+agent_plan job_run::current_plan() const {
+  if (journal_.ai && !journal_.ai->plan.is_null()) {
+    auto p = plan_from_json(journal_.ai->plan);
+    if (p) return *p;
+  }
+  agent_plan p;
+  p.agent = "reply";
+  if (journal_.ai) {
+    p.intent = journal_.ai->intent;
+    p.sends.push_back(outbound::send_text(journal_.ai->text));
+    p.change.status = journal_.ai->status;
+    p.change.remember_status = journal_.ai->status == contact_status::handed_off;
+    p.change.history_in = journal_.context->text;
+    p.change.history_out = journal_.ai->text;
+  }
+  p.cost = journal_.reserve ? journal_.reserve->amount : 0;
+  return p;
+}
+
+// Write B: one intent per send (presence is not a message: no intent, not sent here).
+void job_run::save_intents(const std::vector<outbound>& sends) {
+  const int64_t at = now_ms();
+  journal_.act.reset();
+  journal_.more_acts.clear();
+  for (const auto& o : sends) {
+    if (o.what == outbound::kind::presence) continue;
+    act_step a;
+    a.kind = to_string(o.what);
+    a.text = o.text;
+    a.at = at;
+    std::string content = o.text;
+    if (o.what == outbound::kind::poll) {
+      a.options = o.options;
+      a.selectable_count = o.selectable_count;
+      for (const auto& opt : o.options) content += "\n" + opt;
+    }
+    a.hash = sha256_hex(content);
+    if (!journal_.act)
+      journal_.act = std::move(a);
+    else
+      journal_.more_acts.push_back(std::move(a));
+  }
   intent_fresh_ = true;
   auto self = shared_from_this();
   std::string steps = serialize(journal_);
   write([self, steps](storage::write_context& w) { return w.jobs().set_steps(self->id_, steps); },
         [self] {
           fault_point("intent");
-          self->send();
+          self->continue_sends();
         });
 }
 
 void job_run::act() {
-  if (!journal_.act) return save_intent(grace_message(language_));  // out of credits
-  if (intent_fresh_) return send();
-  reconcile();
+  if (journal_.act) return continue_sends();
+  if (journal_.reserve->insufficient)  // out of credits: the grace message, free
+    return save_intents({outbound::send_text(grace_message(language_))});
+  agent_plan plan = current_plan();
+  save_intents(shape(plan.sends, s_.shaping));
+}
+
+// The first send without a result: sent now if this run saved the intents, else looked up
+// first (we may have sent it before a crash). All done: write C.
+void job_run::continue_sends() {
+  auto sends = journal_.sends();
+  for (std::size_t i = 0; i < sends.size(); ++i) {
+    if (sends[i]->result) continue;
+    if (intent_fresh_) return send(i);
+    return reconcile(i);
+  }
+  finish_write();
 }
 
 // An intent without a result: we may have sent before a crash. Look before sending again.
-void job_run::reconcile() {
+// A poll is looked up by its question.
+void job_run::reconcile(std::size_t i) {
   auto self = shared_from_this();
   if (instance_.kind == "sandbox") {
     auto found = std::make_shared<std::string>();
+    const std::string hash = journal_.sends()[i]->hash;
     write(
-        [self, found](storage::write_context& w) -> status {
+        [self, found, hash](storage::write_context& w) -> status {
           auto sent = w.sent_messages().for_job(self->id_);
           if (!sent) return sent.err();
           for (const auto& m : *sent)
-            if (m.content_hash == self->journal_.act->hash) *found = m.wa_message_id;
+            if (m.content_hash == hash) *found = m.wa_message_id;
           return ok_status();
         },
-        [self, found] {
-          if (found->empty()) return self->send();
-          self->journal_.act->result = *found;
-          self->finish_write();
+        [self, found, i] {
+          if (found->empty()) return self->send(i);
+          self->journal_.sends()[i]->result = *found;
+          self->continue_sends();
         });
     return;
   }
   if (breaker_open(evolution_key())) return;
-  fx_->find_sent(target_, journal_.act->text, journal_.act->at, [self](send_result r) {
+  const act_step& a = *journal_.sends()[i];
+  fx_->find_sent(target_, a.text, a.at, [self, i](send_result r) {
     if (r.what != send_result::kind::ok) return self->on_send_failure(r, "findMessages");
     self->s_.breakers->on_success(self->evolution_key());
-    if (r.key_id.empty()) return self->send();
+    if (r.key_id.empty()) return self->send(i);
     log::info("send reconciled: found the earlier send", {{"job", self->id_}});
-    self->journal_.act->result = r.key_id;
-    self->finish_write();
+    self->journal_.sends()[i]->result = r.key_id;
+    self->continue_sends();
   });
 }
 
-void job_run::send() {
+void job_run::send(std::size_t i) {
+  act_step& a = *journal_.sends()[i];
   if (instance_.kind == "sandbox") {
     // A sandbox send is the sent_messages row itself, written with the job's result.
-    journal_.act->result = "SANDBOX-" + random_hex(10);
-    return finish_write();
+    a.result = "SANDBOX-" + random_hex(10);
+    return continue_sends();
   }
   if (breaker_open(evolution_key())) return;
   auto self = shared_from_this();
-  fx_->send_text(target_, journal_.act->text, [self](send_result r) {
-    if (r.what != send_result::kind::ok) return self->on_send_failure(r, "sendText");
+  const bool poll = a.kind == "poll";
+  auto answered = [self, i, poll](send_result r) {
+    if (r.what != send_result::kind::ok)
+      return self->on_send_failure(r, poll ? "sendPoll" : "sendText");
     self->s_.breakers->on_success(self->evolution_key());
     fault_point("sent");
-    self->journal_.act->result = r.key_id;
-    self->finish_write();
-  });
+    self->journal_.sends()[i]->result = r.key_id;
+    self->continue_sends();
+  };
+  if (poll)
+    fx_->send_poll(target_, a.text, a.options, a.selectable_count, std::move(answered));
+  else
+    fx_->send_text(target_, a.text, std::move(answered));
 }
 
 void job_run::on_send_failure(const send_result& r, const char* what) {
@@ -548,17 +859,31 @@ status job_run::write_finish(storage::write_context& w) {
   const int64_t now = now_ms();
   const context_step& cs = *journal_.context;
   const bool out_of_credits = journal_.reserve && journal_.reserve->insufficient;
-  const act_step& act = *journal_.act;
-  storage::sent_message sent;
-  sent.instance_id = instance_.id;
-  sent.contact_id = contact_.id;
-  sent.job_id = id_;
-  sent.step = "act";
-  sent.wa_message_id = *act.result;
-  sent.content_hash = act.hash;
-  if (auto s = w.sent_messages().insert(sent); !s && s.err().code != errc::conflict) return s.err();
+  agent_plan plan;
+  if (out_of_credits) {
+    plan.agent = "grace";
+    if (journal_.act) plan.change.history_out = journal_.act->text;
+    plan.change.history_in = cs.text;
+  } else {
+    plan = current_plan();
+  }
+  auto sends = journal_.sends();
+  std::string poll_key;
+  for (std::size_t i = 0; i < sends.size(); ++i) {
+    storage::sent_message sent;
+    sent.instance_id = instance_.id;
+    sent.contact_id = contact_.id;
+    sent.job_id = id_;
+    sent.step = i == 0 ? std::string("act") : "act." + std::to_string(i);
+    sent.wa_message_id = *sends[i]->result;
+    sent.content_hash = sends[i]->hash;
+    if (auto s = w.sent_messages().insert(sent); !s && s.err().code != errc::conflict)
+      return s.err();
+    if (sends[i]->kind == "poll") poll_key = *sends[i]->result;
+  }
 
-  const int64_t charge = out_of_credits ? 0 : journal_.reserve->amount;
+  const int64_t charge =
+      out_of_credits ? 0 : std::min(plan.cost, journal_.reserve ? journal_.reserve->amount : 0);
   if (!journal_.record) {
     storage::interaction in;
     in.tenant_id = cs.tenant_id;
@@ -566,39 +891,57 @@ status job_run::write_finish(storage::write_context& w) {
     in.contact_id = contact_.id;
     in.job_id = id_;
     in.direction = "in";
-    in.kind = cs.kind == "image" ? "image" : "text";
+    in.kind = cs.kind == "image" || cs.kind == "poll_vote" ? cs.kind : "text";
     in.content = cs.text;
     in.wa_message_id = job_.wa_message_id;
     if (auto s = w.interactions().append(in); !s) return s.err();
-    storage::interaction out = in;
-    out.direction = "out";
-    out.kind = "text";
-    out.content = act.text;
-    out.agent = out_of_credits ? "grace" : "reply";
-    out.wa_message_id = *act.result;
-    out.credits = charge;
-    if (journal_.ai) {
-      out.model = journal_.ai->model;
-      out.tokens_in = journal_.ai->tokens_in;
-      out.tokens_out = journal_.ai->tokens_out;
+    for (std::size_t i = 0; i < sends.size(); ++i) {
+      storage::interaction out = in;
+      out.direction = "out";
+      out.kind = sends[i]->kind;
+      out.content =
+          sends[i]->kind == "poll"
+              ? nlohmann::json{{"name", sends[i]->text}, {"options", sends[i]->options}}.dump()
+              : sends[i]->text;
+      out.agent = plan.agent.empty() ? "reply" : plan.agent;
+      out.wa_message_id = *sends[i]->result;
+      out.credits = i == 0 ? charge : 0;
+      if (i == 0 && journal_.ai) {
+        out.model = journal_.ai->model.empty() ? std::nullopt
+                                               : std::optional<std::string>(journal_.ai->model);
+        out.tokens_in = journal_.ai->tokens_in;
+        out.tokens_out = journal_.ai->tokens_out;
+      }
+      if (auto s = w.interactions().append(out); !s) return s.err();
     }
-    if (auto s = w.interactions().append(out); !s) return s.err();
 
     auto c = w.contacts().get(contact_.id);
     if (!c) return c.err();
     storage::contact& contact = *c;
-    if (journal_.ai && !journal_.ai->status.empty() && journal_.ai->status != contact.status) {
-      if (journal_.ai->status == contact_status::handed_off)
-        contact.status_before_handoff = contact.status;
-      contact.status = journal_.ai->status;
+    const contact_change& change = plan.change;
+    if (!change.status.empty() && change.status != contact.status) {
+      if (change.remember_status) contact.status_before_handoff = contact.status;
+      contact.status = change.status;
     }
-    contact.context = updated_context(contact.context, cs.text, act.text, s_.agent.history_turns);
+    if (change.poll == contact_change::poll_update::set)
+      contact.open_poll = with_message_id(change.open_poll, poll_key);
+    else if (change.poll == contact_change::poll_update::clear)
+      contact.open_poll.reset();
+    contact.context = updated_context(contact.context, change.history_in, change.history_out,
+                                      s_.agent.history_turns);
     contact.last_activity_at = now;
     if (auto s = w.contacts().save(contact); !s) return s;
+    for (const auto& note : plan.audits) {
+      auto a =
+          w.audit().append("system", note.action, note.target, cs.tenant_id, note.details.dump());
+      if (!a) return a.err();
+    }
+    audits_ = plan.audits;
     journal_.record = true;
   }
   if (!journal_.charge && !out_of_credits) {
-    if (auto s = w.usage().commit(cs.tenant_id, id_, reserve_key, charge, now); !s) return s;
+    const std::string step = journal_.reserve->ledger_step();
+    if (auto s = w.usage().commit(cs.tenant_id, id_, step, charge, now); !s) return s;
     if (auto s = mark_alerts(w, cs.tenant_id, now, result_); !s) return s;
     journal_.charge = true;
     result_.settled = true;
@@ -616,6 +959,13 @@ void job_run::finish_write() {
   write([self](storage::write_context& w) { return self->write_finish(w); },
         [self] {
           fault_point("done");
+          // The agents' audit notes, as events once they are committed (the operator's
+          // notification of a handoff reads these lines).
+          for (const auto& note : self->audits_)
+            log::info("event", {{"type", note.action},
+                                {"target", note.target},
+                                {"job", self->id_},
+                                {"details", note.details.dump()}});
           self->finish();
         });
 }
@@ -726,6 +1076,8 @@ std::string to_string(run_result::kind k) {
       return "not_due";
     case run_result::kind::retry_later:
       return "retry_later";
+    case run_result::kind::burst_wait:
+      return "burst_wait";
   }
   return "finished";
 }
@@ -738,6 +1090,17 @@ void fault_point(const char* point) {
   if (c.throws) throw std::runtime_error(std::string("AIBUD_TEST_FAULT at ") + point);
   log::warn("AIBUD_TEST_FAULT: killing the process", {{"point", point}, {"n", n}});
   ::kill(::getpid(), SIGKILL);
+}
+
+void effects::send_poll(const send_target&, const std::string&, const std::vector<std::string>&,
+                        int, std::function<void(send_result)> done) {
+  done({send_result::kind::rejected, "", "sendPoll is not supported here", {}});
+}
+
+void effects::fetch_media_base64(const send_target&, const std::string&,
+                                 std::function<void(send_result, media_bytes)> done) {
+  done({send_result::kind::rejected, "", "getBase64FromMediaMessage is not supported here", {}},
+       {});
 }
 
 bool held_for_instance(const std::optional<std::string>& last_error) {

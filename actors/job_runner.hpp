@@ -27,8 +27,10 @@
 #include <string>
 #include <vector>
 
+#include "actors/burst_merge.hpp"
 #include "actors/circuit_breaker.hpp"
 #include "actors/reply_agent.hpp"
+#include "actors/reply_shaping.hpp"
 #include "adapters/ai/gateway.hpp"
 #include "base/error.hpp"
 #include "storage/writer.hpp"
@@ -56,6 +58,12 @@ struct send_result {
   std::optional<std::chrono::milliseconds> retry_after;
 };
 
+// A photo's bytes as getBase64FromMediaMessage returned them.
+struct media_bytes {
+  std::string base64;
+  std::string mime_type;  // "" when Evolution did not say
+};
+
 // The outside world of a run. Implementations: the contact actor (messages to the storage
 // writer, the AI provider and the Evolution client) and tests (the same, in process).
 // Shared: every run holds the effects until its last callback, so an answer the writer (or an
@@ -74,6 +82,14 @@ class effects {
   // key.id, ok with "" when not found, or the lookup's failure).
   virtual void find_sent(const send_target& to, const std::string& text, int64_t since_ms,
                          std::function<void(send_result)> done) = 0;
+  // sendPoll (Evolution only): ok with the poll message's key.id. Default: rejected.
+  virtual void send_poll(const send_target& to, const std::string& question,
+                         const std::vector<std::string>& options, int selectable_count,
+                         std::function<void(send_result)> done);
+  // getBase64FromMediaMessage (Evolution only) for a photo the webhook did not carry inline:
+  // ok with `base64` (and the mime type when Evolution names it). Default: rejected.
+  virtual void fetch_media_base64(const send_target& to, const std::string& message_id,
+                                  std::function<void(send_result, media_bytes)> done);
 };
 
 struct runner_settings {
@@ -89,12 +105,21 @@ struct runner_settings {
   // the runner makes its own with default settings. While one is open, jobs needing it wait
   // (no attempt counted) up to `max_wait`, then go to the DLQ with error `circuit_open`.
   std::shared_ptr<breaker_set> breakers;
+  // Burst merging (docs/agents.md step 1): texts use merge.quiet_period / merge.max_wait,
+  // photos merge.photo_window (cap: the longer of it and merge.max_wait). A quiet period of
+  // 0 turns merging off for that kind (the default here; `serve` takes the configuration).
+  burst_settings text_burst{std::chrono::milliseconds(0), std::chrono::milliseconds(0)};
+  burst_settings photo_burst{std::chrono::milliseconds(0), std::chrono::milliseconds(0)};
+  // Long texts are split (reply_shaping.hpp) before their intents are saved. Typing presence
+  // is not executed by the runner: leave `typing` off.
+  shaping_settings shaping;
 };
 
 // What a run left the job as.
 struct run_result {
   enum class kind {
     finished,         // done, skipped, out_of_credits, merged (or was already)
+    burst_wait,       // waiting (not an attempt) until its burst is quiet, or a newer message
     deferred,         // waiting until `not_before` (a retry, or the instance)
     waiting_credits,  // waiting for other reservations (tenant wakes it) or `not_before`
     failed,           // moved to the DLQ
@@ -118,13 +143,23 @@ enum class wake_reason {
   none,      // not woken: it runs once due
   credits,   // the tenant says credits moved: a job waiting for credits runs
   instance,  // its instance connected again or was changed: a job held for it runs
+  burst,     // a newer message of its contact arrived: a job waiting for its burst re-plans
 };
+
+// The `last_error` of a job waiting for the rest of its burst.
+constexpr const char* waiting_for_burst = "burst";
 
 // The `last_error` of a job held for its instance (a prefix: the upstream's words may follow).
 constexpr const char* held_unauthorized = "instance unauthorized";
 constexpr const char* held_not_connected = "instance not connected";
 // Whether a waiting job with this last_error is held for its instance.
 bool held_for_instance(const std::optional<std::string>& last_error);
+
+// Burst merging: a text or photo job first plans its burst from the rows (burst_merge.hpp):
+// it becomes `merged` into a later open job of its contact (its inbound message recorded, no
+// attempt, no reservation), or absorbs the earlier open ones (marked merged into it, recorded)
+// and waits `burst_wait` until the burst is quiet, or answers the whole burst at once: one
+// reservation, one model call, one charge.
 
 // Named fault points for crash tests (AIBUD_TEST_FAULT=<point>:<n>[:throw]): the n-th time
 // (every time for 0) the process reaches `point` it kills itself with SIGKILL, or throws

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "actors/job_runner.hpp"
 #include "actors/live_tree.hpp"
@@ -30,6 +31,13 @@ struct job_services {
   std::function<void(const send_target&, const std::string& text, int64_t since_ms,
                      std::function<void(send_result)>)>
       find_sent;
+  std::function<void(const send_target&, const std::string& question,
+                     const std::vector<std::string>& options, int selectable_count,
+                     std::function<void(send_result)>)>
+      send_poll;
+  std::function<void(const send_target&, const std::string& message_id,
+                     std::function<void(send_result, media_bytes)>)>
+      fetch_media_base64;
   runner_settings settings;
   std::chrono::milliseconds idle_timeout{10 * 60 * 1000};  // contacts.idle_timeout
   std::atomic<bool> stopping{false};

@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "actors/texts.hpp"
 #include "adapters/ai/offline_provider.hpp"
 #include "adapters/evolution/webhook_parser.hpp"
 
@@ -91,7 +92,8 @@ result<inbound> read_inbound(const std::string& payload) {
   return in;
 }
 
-decision decide(const agent_context& ctx, const inbound& event, const agent_settings& settings) {
+std::optional<decision> gate(const agent_context& ctx, const inbound& event,
+                             const agent_settings& settings) {
   const storage::contact& c = ctx.contact;
   if (event.type == inbound::kind::business) {
     // The business typed on its own phone: a human took over; we step aside.
@@ -105,12 +107,18 @@ decision decide(const agent_context& ctx, const inbound& event, const agent_sett
     return not_answered(decision::kind::skip, "too_old");
   if (c.paused_until && *c.paused_until > ctx.now_ms)
     return not_answered(decision::kind::record_only, "paused");
+  if (c.grace_period_start && *c.grace_period_start == ctx.period_start)
+    return not_answered(decision::kind::record_only, "out_of_credits");
+  return std::nullopt;
+}
+
+decision decide(const agent_context& ctx, const inbound& event, const agent_settings& settings) {
+  if (auto g = gate(ctx, event, settings)) return *g;
+  const storage::contact& c = ctx.contact;
   if (c.status == contact_status::handed_off)
     return not_answered(decision::kind::record_only, "handed_off");
   if (c.status == contact_status::opted_out && ai::classify_text(event.text) != ai::intent::opt_in)
     return not_answered(decision::kind::record_only, "opted_out");
-  if (c.grace_period_start && *c.grace_period_start == ctx.period_start)
-    return not_answered(decision::kind::record_only, "out_of_credits");
   if (event.type != inbound::kind::text || event.text.empty())
     return not_answered(decision::kind::record_only, "unsupported");
 
@@ -153,9 +161,7 @@ action act_on(const storage::contact& contact, const ai::ai_response& response) 
 }
 
 std::string grace_message(const std::string& language) {
-  if (language == "pt-BR")
-    return "No momento não conseguimos responder por aqui. Retornaremos em breve.";
-  return "We can't answer here right now. We'll get back to you soon.";
+  return fixed_text(text_id::grace, language_of(language));
 }
 
 json encode_request(const ai::ai_request& request) {

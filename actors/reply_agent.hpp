@@ -43,8 +43,10 @@ result<inbound> read_inbound(const std::string& payload);
 struct agent_settings {
   std::chrono::milliseconds max_message_age{15 * 60 * 1000};
   std::chrono::milliseconds takeover_pause{12 * 3600 * 1000};
-  int64_t reply_cost = 1;  // credits.text_reply
-  int history_turns = 20;  // the context window kept on the contact
+  int64_t reply_cost = 1;      // credits.text_reply
+  int history_turns = 20;      // the context window kept on the contact
+  int64_t poll_cost = 1;       // credits.poll
+  int64_t valuation_cost = 5;  // credits.valuation
 };
 
 struct agent_context {
@@ -65,6 +67,13 @@ struct decision {
 };
 std::string to_string(decision::kind k);
 
+// The runtime's gates, before any agent: a business message (takeover pause), a message older
+// than max_message_age (skip), a paused contact, a contact already given the grace message
+// this period (record only). nullopt: the lead agents decide (docs/agents.md).
+std::optional<decision> gate(const agent_context& ctx, const inbound& event,
+                             const agent_settings& settings);
+
+// The gates, then the minimal agent of issue 4 (one model reply per text).
 decision decide(const agent_context& ctx, const inbound& event, const agent_settings& settings);
 
 // What the answer of the AI becomes.

@@ -171,6 +171,8 @@ const std::vector<key_spec>& registry() {
                    "quiet time that ends a burst of messages (0: no merging)"),
       duration_key(AIBUD_KEY(merge.max_wait), milliseconds(0),
                    "longest a burst is held before it is answered"),
+      duration_key(AIBUD_KEY(merge.photo_window), milliseconds(0),
+                   "quiet time that ends a burst of photos, valued once (0: each alone)"),
       integer_key(AIBUD_KEY(breaker.failures), 1, no_max,
                   "consecutive upstream failures that open the circuit breaker"),
       duration_key(AIBUD_KEY(breaker.cooldown), milliseconds(0),

@@ -106,6 +106,7 @@ struct config {
   struct merge_keys {
     milliseconds quiet_period{3000};
     milliseconds max_wait{15000};
+    milliseconds photo_window{10000};  // a burst of photos is valued once
   } merge;
 
   struct breaker_keys {

@@ -52,13 +52,13 @@ struct dispatcher_state {
 
 using dispatcher_ptr = dispatcher_actor::stateful_pointer<dispatcher_state>;
 
-std::vector<std::string> jids_of(const storage::job& j) {
+std::vector<std::string> jids_of(const std::string& sender_jids, const std::string& contact_key) {
   std::vector<std::string> out;
-  auto parsed = nlohmann::json::parse(j.sender_jids, nullptr, false);
+  auto parsed = nlohmann::json::parse(sender_jids, nullptr, false);
   if (parsed.is_array())
     for (const auto& v : parsed)
       if (v.is_string()) out.push_back(v.get<std::string>());
-  if (out.empty() && !j.contact_key.empty()) out.push_back(j.contact_key);
+  if (out.empty() && !contact_key.empty()) out.push_back(contact_key);
   return out;
 }
 
@@ -78,54 +78,71 @@ void route(dispatcher_ptr self, int64_t job, int64_t instance_id, int64_t tenant
   self->send(i->second, job_atom::value, job, jids);
 }
 
-// Every unfinished job, in id order; `running` ones (left by a crash) become pending again.
-void load_unfinished(dispatcher_ptr self) {
+// Every unfinished job, in id order, a page per writer call so that the first jobs run while
+// later pages are still read (a large backlog after a crash starts at once); `running` ones
+// (left by a crash) become pending again first. Routing is only a nudge: each contact reloads
+// its own jobs from storage in order, so pages and fresh commits may interleave.
+struct backlog_load {
+  std::shared_ptr<job_services> services;
+  caf::weak_actor_ptr dispatcher;
+  std::map<int64_t, int64_t> tenant_of;  // instance → tenant, read once per instance
+  int64_t after = 0;
+  int64_t count = 0;
+};
+
+constexpr int backlog_page = 1000;
+
+void load_page(std::shared_ptr<backlog_load> load) {
   struct found {
     int64_t job, instance, tenant;
     std::vector<std::string> jids;
   };
-  auto jobs = std::make_shared<std::vector<found>>();
-  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
-  auto services = self->state.services;
-  auto tree = services->tree;
-  bool queued = services->writer->try_submit(
-      [jobs, tree](storage::write_context& w) -> status {
-        std::map<int64_t, int64_t> tenant_of;
-        int64_t after = 0;
-        for (;;) {
-          auto page = w.jobs().unfinished(1000, after);
-          if (!page) return page.err();
-          if (page->empty()) break;
-          for (const auto& j : *page) {
-            after = j.id;
-            if (j.status == storage::job_status::running)
-              if (auto s = w.jobs().set_status(j.id, storage::job_status::pending); !s) return s;
-            auto t = tenant_of.find(j.instance_id);
-            if (t == tenant_of.end()) {
-              auto inst = w.instances().get(j.instance_id);
-              if (!inst) return inst.err();
-              t = tenant_of.emplace(j.instance_id, inst->tenant_id).first;
-              if (tree) tree->describe_instance(j.instance_id, inst->tenant_id, inst->name);
-            }
-            jobs->push_back({j.id, j.instance_id, t->second, jids_of(j)});
+  auto page = std::make_shared<std::vector<found>>();
+  auto tree = load->services->tree;
+  bool queued = load->services->writer->try_submit(
+      [load, page, tree](storage::write_context& w) -> status {
+        if (load->after == 0)
+          if (auto r = w.jobs().requeue_running(); !r) return r.err();
+        auto refs = w.jobs().unfinished_refs(backlog_page, load->after);
+        if (!refs) return refs.err();
+        for (const auto& j : *refs) {
+          auto t = load->tenant_of.find(j.instance_id);
+          if (t == load->tenant_of.end()) {
+            auto inst = w.instances().get(j.instance_id);
+            if (!inst) return inst.err();
+            t = load->tenant_of.emplace(j.instance_id, inst->tenant_id).first;
+            if (tree) tree->describe_instance(j.instance_id, inst->tenant_id, inst->name);
           }
+          page->push_back({j.id, j.instance_id, t->second, jids_of(j.sender_jids, j.contact_key)});
         }
         return ok_status();
       },
-      [jobs, weak, services](const status& s) {
-        if (services->stopping.load()) return;
+      [load, page](const status& s) {
+        if (load->services->stopping.load()) return;
         if (!s) {
           log::error("could not load unfinished jobs", {{"error", s.err().message}});
           return;
         }
-        auto strong = weak.lock();
+        auto strong = load->dispatcher.lock();
         if (!strong) return;
         auto me = caf::actor_cast<dispatcher_actor>(strong);
-        if (!jobs->empty()) log::info("resuming unfinished jobs", {{"count", jobs->size()}});
-        for (auto& f : *jobs)
+        for (auto& f : *page)
           caf::anon_send(me, job_atom::value, f.job, f.instance, f.tenant, f.jids);
+        load->count += static_cast<int64_t>(page->size());
+        if (page->size() == static_cast<std::size_t>(backlog_page)) {
+          load->after = page->back().job;
+          return load_page(load);
+        }
+        if (load->count > 0) log::info("resuming unfinished jobs", {{"count", load->count}});
       });
   if (!queued) log::error("could not load unfinished jobs: storage writer refused");
+}
+
+void load_unfinished(dispatcher_ptr self) {
+  auto load = std::make_shared<backlog_load>();
+  load->services = self->state.services;
+  load->dispatcher = caf::actor_cast<caf::weak_actor_ptr>(self);
+  load_page(std::move(load));
 }
 
 // An instance without an actor has no unfinished job (every one is routed at start and on
@@ -263,6 +280,11 @@ status job_system::start() {
   s.agent.max_message_age = m.cfg.jobs.max_message_age;
   s.agent.takeover_pause = m.cfg.takeover.pause;
   s.agent.reply_cost = m.cfg.credits.text_reply;
+  s.agent.poll_cost = m.cfg.credits.poll;
+  s.agent.valuation_cost = m.cfg.credits.valuation;
+  s.text_burst = {m.cfg.merge.quiet_period, m.cfg.merge.max_wait};
+  s.photo_burst = {m.cfg.merge.photo_window,
+                   std::max(m.cfg.merge.max_wait, m.cfg.merge.photo_window)};
   // One set for the process: every contact's runner sees the same "ai" and
   // "evolution:<instance id>" breakers.
   s.breakers = std::make_shared<actors::breaker_set>(
@@ -295,6 +317,35 @@ status job_system::start() {
                        done({send_result::kind::ok, key.value_or(""), "", {}});
                      });
   };
+  services->send_poll = [self](const send_target& to, const std::string& question,
+                               const std::vector<std::string>& options, int selectable_count,
+                               std::function<void(send_result)> done) {
+    std::string problem;
+    auto c = self->client_for(to, problem);
+    if (!c) return done({send_result::kind::unauthorized, "", problem, {}});
+    evolution::send_poll_request req;
+    req.number = to.jid;
+    req.name = question;
+    req.values = options;
+    req.selectable_count = selectable_count;
+    c->send_poll(to.instance_name, req, [done](evolution::call_result<evolution::sent_message> r) {
+      if (!r.ok()) return done(failure_of(r.status));
+      done({send_result::kind::ok, r.value.id, "", {}});
+    });
+  };
+  services->fetch_media_base64 = [self](
+                                     const send_target& to, const std::string& message_id,
+                                     std::function<void(send_result, actors::media_bytes)> done) {
+    std::string problem;
+    auto c = self->client_for(to, problem);
+    if (!c) return done({send_result::kind::unauthorized, "", problem, {}}, {});
+    c->get_base64(to.instance_name, message_id,
+                  [done](evolution::call_result<evolution::media_download> r) {
+                    if (!r.ok()) return done(failure_of(r.status), {});
+                    done({send_result::kind::ok, "", "", {}},
+                         {std::move(r.value.base64), std::move(r.value.mimetype)});
+                  });
+  };
   m.services = services;
 
   m.rt = std::make_unique<system>();
@@ -326,7 +377,7 @@ void job_system::nudge(int64_t job_id) {
       return;
     }
     instance_id = j->instance_id;
-    jids = jids_of(*j);
+    jids = jids_of(j->sender_jids, j->contact_key);
     auto t = m.tenant_of.find(instance_id);
     if (t == m.tenant_of.end()) {
       auto inst = m.instances->get(instance_id);

@@ -98,7 +98,9 @@ jobs_repo::jobs_repo(SQLite::Database& db)
              "last_error = coalesce(?, last_error), updated_at = ? WHERE id = ?"),
       merged_(db,
               "UPDATE jobs SET status = 'merged', merged_into = ?, updated_at = ? "
-              "WHERE id = ?") {}
+              "WHERE id = ?"),
+      merged_into_(db, select_where("WHERE j.instance_id = ? AND j.contact_key = ? AND "
+                                    "j.status = 'merged' AND j.merged_into = ? ORDER BY j.id")) {}
 
 result<int64_t> jobs_repo::insert(const new_job& j) {
   auto id = guarded("job insert", [&]() -> result<int64_t> {
@@ -259,6 +261,17 @@ status jobs_repo::mark_merged(int64_t id, int64_t into_id) {
     q->bind(2, time::now_ms());
     q->bind(3, id);
     return update(*q, id);
+  });
+}
+
+result<std::vector<job>> jobs_repo::merged_into(int64_t instance_id, const std::string& contact_key,
+                                                int64_t into_id) {
+  return guarded("job merged", [&]() -> result<std::vector<job>> {
+    statement_scope q(merged_into_);
+    q->bind(1, instance_id);
+    q->bind(2, contact_key);
+    q->bind(3, into_id);
+    return read_all(*q);
   });
 }
 

@@ -71,6 +71,9 @@ class jobs_repo {
   status defer(int64_t id, int64_t not_before,
                const std::optional<std::string>& last_error = std::nullopt);
   status mark_merged(int64_t id, int64_t into_id);
+  // The jobs of one contact key merged into job `into_id`, in arrival order.
+  result<std::vector<job>> merged_into(int64_t instance_id, const std::string& contact_key,
+                                       int64_t into_id);
 
  private:
   status update(SQLite::Statement& stmt, int64_t id);
@@ -90,6 +93,7 @@ class jobs_repo {
   SQLite::Statement set_steps_;
   SQLite::Statement defer_;
   SQLite::Statement merged_;
+  SQLite::Statement merged_into_;
 };
 
 }  // namespace aibud::storage

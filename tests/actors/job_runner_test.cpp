@@ -13,10 +13,13 @@
 #include <doctest/doctest.h>
 
 #include "actors/job_journal.hpp"
+#include "actors/texts.hpp"
 #include "adapters/ai/offline_provider.hpp"
+#include "base/crypto.hpp"
 #include "base/time.hpp"
 #include "storage/contacts_repo.hpp"
 #include "storage/database.hpp"
+#include "storage/failed_jobs_repo.hpp"
 #include "storage/instances_repo.hpp"
 #include "storage/jobs_repo.hpp"
 #include "storage/sent_messages_repo.hpp"
@@ -95,6 +98,7 @@ struct test_effects final : effects {
   }
   void generate(ai::ai_request r, std::function<void(ai::ai_response)> done) override {
     ++ai_calls;
+    last_images = static_cast<int>(r.images.size());
     strand* s = on;
     if (ai_failures > 0) {
       --ai_failures;
@@ -124,11 +128,57 @@ struct test_effects final : effects {
     std::string key = found_key;
     on->post([done, key] { done({send_result::kind::ok, key, "", {}}); });
   }
+  std::atomic<int> polls{0}, fetches{0};
+  std::atomic<int> last_images{0};        // photos in the last AI request
+  std::vector<std::string> poll_options;  // the last sendPoll's options
+  void send_poll(const send_target&, const std::string&, const std::vector<std::string>& options,
+                 int, std::function<void(send_result)> done) override {
+    const int n = ++polls;
+    poll_options = options;
+    on->post([done, n] { done({send_result::kind::ok, "EVO-POLL-" + std::to_string(n), "", {}}); });
+  }
+  void fetch_media_base64(const send_target&, const std::string& message_id,
+                          std::function<void(send_result, media_bytes)> done) override {
+    ++fetches;
+    media_bytes b{crypto::base64("photo " + message_id), "image/png"};
+    on->post([done, b] { done({send_result::kind::ok, "", "", {}}, b); });
+  }
 };
+
+const char* lead_jid = "5511911111111@s.whatsapp.net";
+
+// A messages.upsert webhook body from the lead.
+std::string upsert(const std::string& id, nlohmann::json message, const std::string& type,
+                   nlohmann::json extra = nlohmann::json::object()) {
+  nlohmann::json data = {{"key", {{"remoteJid", lead_jid}, {"fromMe", false}, {"id", id}}},
+                         {"message", std::move(message)},
+                         {"messageType", type}};
+  data.update(extra);
+  return nlohmann::json{{"event", "messages.upsert"}, {"instance", "bot"}, {"data", data}}.dump();
+}
+
+std::string text_of(const std::string& id, const std::string& text) {
+  return upsert(id, {{"conversation", text}}, "conversation");
+}
+
+std::string vote_of(const std::string& id, const std::string& poll_key, const std::string& option) {
+  nlohmann::json vote = {
+      {"pollUpdateMessage",
+       {{"pollCreationMessageKey", {{"remoteJid", lead_jid}, {"fromMe", true}, {"id", poll_key}}},
+        {"vote", {{"selectedOptions", {option}}}}}}};
+  return upsert(id, vote, "pollUpdateMessage");
+}
+
+// A photo; with `inline_bytes` "" the webhook carried no base64 (it must be fetched).
+std::string photo_of(const std::string& id, const std::string& inline_bytes) {
+  nlohmann::json message = {{"imageMessage", {{"mimetype", "image/jpeg"}, {"caption", ""}}}};
+  if (!inline_bytes.empty()) message["base64"] = crypto::base64(inline_bytes);
+  return upsert(id, message, "imageMessage");
+}
 
 const char* payload = R"({"event":"messages.upsert","instance":"bot","data":{"key":{
   "remoteJid":"5511911111111@s.whatsapp.net","fromMe":false,"id":"M1"},
-  "message":{"conversation":"quero vender meu apartamento"},"messageType":"conversation"}})";
+  "message":{"conversation":"oi, tudo bem?"},"messageType":"conversation"}})";
 
 class runner_fixture {
  public:
@@ -166,12 +216,33 @@ class runner_fixture {
   }
   ~runner_fixture() { writer_->stop(); }
 
-  run_result run(wake_reason why = wake_reason::none) {
+  run_result run(wake_reason why = wake_reason::none) { return run_job(1, why); }
+
+  // Adds a job for the same lead with this payload; returns its id.
+  int64_t add_job(const std::string& wa_id, const std::string& body) {
+    int64_t id = 0;
+    write([&](storage::write_context& w) -> status {
+      storage::new_job j;
+      j.instance_id = 1;
+      j.wa_message_id = wa_id;
+      j.event = "messages.upsert";
+      j.contact_key = lead_jid;
+      j.sender_jids = nlohmann::json::array({lead_jid}).dump();
+      j.payload = body;
+      auto r = w.jobs().insert(j);
+      if (!r) return r.err();
+      id = *r;
+      return ok_status();
+    });
+    return id;
+  }
+
+  run_result run_job(int64_t job_id, wake_reason why = wake_reason::none) {
     job_runner runner(fx_ptr, settings);
     std::mutex m;
     std::optional<run_result> out;
     runner.run(
-        1,
+        job_id,
         [&](run_result r) {
           std::lock_guard<std::mutex> lock(m);
           out = r;
@@ -189,6 +260,13 @@ class runner_fixture {
     SQLite::Statement q(db, sql);
     if (!q.executeStep() || q.getColumn(0).isNull()) return "";
     return q.getColumn(0).getString();
+  }
+
+  // Changes rows behind the writer's back (it is idle between runs), e.g. to age a burst.
+  void exec(const std::string& sql) {
+    SQLite::Database db(dir_.file("aibud.db"), SQLite::OPEN_READWRITE);
+    db.setBusyTimeout(5000);
+    db.exec(sql);
   }
 
   // Writes through the writer and waits.
@@ -248,8 +326,9 @@ TEST_CASE("a retryable AI failure defers the job, and the retry resumes after th
   CHECK(f.scalar("SELECT status FROM jobs") == "waiting");
   CHECK(f.scalar("SELECT last_error FROM jobs").find("scripted") != std::string::npos);
   CHECK(first.not_before > 0);
-  // The reservation stays held while it waits.
-  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "1");
+  // The reservation stays held while it waits: the most the classifier's plan may cost (a
+  // reply, and a poll for a new lead).
+  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "2");
   REQUIRE(wait_until([&] { return time::now_ms() >= first.not_before; }));
   auto second = f.run();
   CHECK(second.what == run_result::kind::finished);
@@ -537,7 +616,7 @@ TEST_CASE(
   f.fx.send_failures = 1;
   f.fx.send_failure = send_result::kind::unauthorized;
   REQUIRE(f.run().what == run_result::kind::deferred);
-  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "1");
+  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "2");  // a reply and a poll
   f.settings.max_wait = std::chrono::milliseconds(0);
   auto r = f.run(wake_reason::instance);
   CHECK(r.what == run_result::kind::failed);
@@ -563,4 +642,228 @@ TEST_CASE("a charge that crosses 80 % and 100 % of the budget marks each alert o
   CHECK(f.scalar("SELECT alert_80_at IS NOT NULL FROM subscription_usage") == "1");
   CHECK(f.scalar("SELECT alert_100_at IS NULL FROM subscription_usage") == "1");
   CHECK(f.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'credits.alert_80'") == "1");
+}
+
+TEST_CASE("a seller gets a reply and the property poll; a vote on it sends the next poll") {
+  runner_fixture f;
+  const int64_t first = f.add_job("SELL-1", text_of("SELL-1", "quero vender meu apartamento"));
+  auto r = f.run_job(first);
+  CHECK(r.status == "done");
+  CHECK(r.writes == 3);
+  CHECK(f.scalar("SELECT group_concat(kind, ',') FROM interactions WHERE job_id = " +
+                 std::to_string(first) + " AND direction = 'out'") == "text,poll");
+  const std::string poll_json =
+      f.scalar("SELECT content FROM interactions WHERE kind = 'poll' AND direction = 'out'");
+  auto poll = nlohmann::json::parse(poll_json);
+  CHECK(poll.at("name") == poll_text("property_type", lang::pt_br));
+  REQUIRE(poll.at("options").size() == 4);
+  const std::string poll_key =
+      f.scalar("SELECT wa_message_id FROM sent_messages WHERE step = 'act.1'");
+  CHECK(poll_key.rfind("SANDBOX-", 0) == 0);
+  CHECK(f.scalar("SELECT json_extract(open_poll, '$.message_id') FROM contacts") == poll_key);
+  CHECK(f.scalar("SELECT json_extract(open_poll, '$.poll') FROM contacts") == "property_type");
+  CHECK(f.scalar("SELECT status FROM contacts") == "qualified");
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "2");  // a reply and a poll
+
+  const std::string apartment = poll.at("options")[0].get<std::string>();
+  const int64_t vote = f.add_job("VOTE-1", vote_of("VOTE-1", poll_key, apartment));
+  auto v = f.run_job(vote);
+  CHECK(v.status == "done");
+  CHECK(f.fx.ai_calls == 1);  // a vote needs no model
+  CHECK(f.scalar("SELECT content FROM interactions WHERE kind = 'poll_vote'") == apartment);
+  CHECK(f.scalar("SELECT json_extract(open_poll, '$.poll') FROM contacts") == "bedrooms");
+  const std::string next_key =
+      f.scalar("SELECT json_extract(open_poll, '$.message_id') FROM contacts");
+  CHECK(next_key != poll_key);
+  CHECK(f.scalar("SELECT COUNT(*) FROM sent_messages WHERE wa_message_id = '" + next_key + "'") ==
+        "1");
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "3");
+}
+
+TEST_CASE("on Evolution a poll goes through sendPoll and its key.id becomes the open poll's") {
+  runner_fixture f("evolution");
+  const int64_t id = f.add_job("SELL-2", text_of("SELL-2", "quero vender minha casa"));
+  auto r = f.run_job(id);
+  CHECK(r.status == "done");
+  CHECK(f.fx.sends == 1);
+  CHECK(f.fx.polls == 1);
+  CHECK(f.fx.poll_options.size() == 4);
+  CHECK(f.scalar("SELECT json_extract(open_poll, '$.message_id') FROM contacts") == "EVO-POLL-1");
+  CHECK(f.scalar("SELECT group_concat(step || '=' || wa_message_id, ',') FROM sent_messages") ==
+        "act=EVO-SENT,act.1=EVO-POLL-1");
+}
+
+TEST_CASE("a vote on a poll that is not open gets the stale-poll text, free") {
+  runner_fixture f;
+  const int64_t id = f.add_job("VOTE-X", vote_of("VOTE-X", "NOT-OURS", "Casa"));
+  auto r = f.run_job(id);
+  CHECK(r.status == "done");
+  CHECK(f.scalar("SELECT content FROM interactions WHERE direction = 'out'") ==
+        fixed_text(text_id::stale_poll, lang::pt_br));
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "0");
+  CHECK(f.fx.ai_calls == 0);
+}
+
+TEST_CASE("a photo is valued by the model once, charged the valuation, status estimated") {
+  runner_fixture f;
+  const int64_t id = f.add_job("PHOTO-1", photo_of("PHOTO-1", "living room bytes"));
+  auto r = f.run_job(id);
+  CHECK(r.status == "done");
+  CHECK(r.writes == 3);
+  CHECK(f.fx.ai_calls == 1);
+  CHECK(f.fx.fetches == 0);  // the webhook carried the bytes
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "5");
+  CHECK(f.scalar("SELECT status FROM contacts") == "estimated");
+  CHECK(f.scalar("SELECT kind FROM interactions WHERE direction = 'in'") == "image");
+  CHECK(f.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'lead.estimated'") == "1");
+}
+
+TEST_CASE("a photo without inline bytes is fetched from Evolution before the model call") {
+  runner_fixture f("evolution");
+  const int64_t id = f.add_job("PHOTO-2", photo_of("PHOTO-2", ""));
+  auto r = f.run_job(id);
+  CHECK(r.status == "done");
+  CHECK(f.fx.fetches == 1);
+  CHECK(f.scalar("SELECT status FROM contacts") == "estimated");
+}
+
+TEST_CASE("asking for a person hands the lead off with an audit entry, and later messages wait") {
+  runner_fixture f;
+  const int64_t id = f.add_job("HUMAN-1", text_of("HUMAN-1", "quero falar com um atendente"));
+  auto r = f.run_job(id);
+  CHECK(r.status == "done");
+  CHECK(f.scalar("SELECT status FROM contacts") == "handed_off");
+  CHECK(f.scalar("SELECT status_before_handoff FROM contacts") == "new");
+  CHECK(f.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'contact.handoff'") == "1");
+  CHECK(f.scalar("SELECT content FROM interactions WHERE direction = 'out'") ==
+        fixed_text(text_id::handoff_notice, lang::pt_br));
+
+  const int64_t later = f.add_job("HUMAN-2", text_of("HUMAN-2", "alô?"));
+  CHECK(f.run_job(later).status == "done");
+  CHECK(f.scalar("SELECT COUNT(*) FROM interactions WHERE direction = 'out'") == "1");
+  CHECK(f.scalar("SELECT json_extract(steps, '$.context.reason') FROM jobs WHERE id = " +
+                 std::to_string(later)) == "handed_off");
+}
+
+TEST_CASE("a dead letter's replay reserves again and is charged exactly once") {
+  runner_fixture f("evolution");
+  f.fx.send_failures = 1;
+  f.fx.send_failure = send_result::kind::rejected;
+  auto failed = f.run();
+  REQUIRE(failed.what == run_result::kind::failed);
+  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "0");
+  CHECK(f.scalar("SELECT json_extract(steps, '$.reserve.released') FROM jobs") == "1");
+
+  f.write([](storage::write_context& w) -> status {
+    auto entries = w.failed_jobs().list();
+    if (!entries) return entries.err();
+    auto r = w.failed_jobs().replay(entries->front().id);
+    if (!r) return r.err();
+    return ok_status();
+  });
+  auto replayed = f.run();
+  CHECK(replayed.status == "done");
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "1");
+  CHECK(f.scalar("SELECT reserved FROM subscription_usage") == "0");
+  CHECK(f.scalar("SELECT group_concat(step, ',') FROM credit_ledger WHERE kind = 'commit'") ==
+        "reserve.2");
+  CHECK(f.fx.sends == 2);
+  // Run again: done jobs change nothing.
+  CHECK(f.run().status == "done");
+  CHECK(f.scalar("SELECT COUNT(*) FROM credit_ledger WHERE kind = 'commit'") == "1");
+}
+
+TEST_CASE("a burst of texts: the earlier job merges into the later, which waits and answers once") {
+  runner_fixture f;
+  f.settings.text_burst = {std::chrono::minutes(10), std::chrono::minutes(20)};
+  f.exec("UPDATE jobs SET status = 'skipped' WHERE id = 1");  // the fixture's own job
+  const int64_t a = f.add_job("B-1", text_of("B-1", "oi"));
+  const int64_t b = f.add_job("B-2", text_of("B-2", "quero vender meu apartamento"));
+  auto first = f.run_job(a);
+  CHECK(first.what == run_result::kind::finished);
+  CHECK(first.status == "merged");
+  CHECK(f.scalar("SELECT merged_into FROM jobs WHERE id = " + std::to_string(a)) ==
+        std::to_string(b));
+  CHECK(f.scalar("SELECT attempts FROM jobs WHERE id = " + std::to_string(a)) == "0");
+
+  auto second = f.run_job(b);
+  CHECK(second.what == run_result::kind::burst_wait);
+  CHECK(f.scalar("SELECT status || ' ' || last_error FROM jobs WHERE id = " + std::to_string(b)) ==
+        "waiting burst");
+  CHECK(f.scalar("SELECT attempts FROM jobs WHERE id = " + std::to_string(b)) == "0");
+  CHECK(f.scalar("SELECT COUNT(*) FROM credit_ledger") == "0");
+  // Not due yet: a plain run leaves it waiting.
+  CHECK(f.run_job(b).what == run_result::kind::not_due);
+
+  // The burst has been quiet long enough (its rows say so): it is answered once, as one.
+  f.exec("UPDATE jobs SET created_at = created_at - 3600000");
+  auto third = f.run_job(b, wake_reason::burst);
+  CHECK(third.status == "done");
+  CHECK(f.fx.ai_calls == 1);
+  CHECK(f.scalar("SELECT json_extract(steps, '$.context.members') FROM jobs WHERE id = " +
+                 std::to_string(b)) == "[" + std::to_string(a) + "," + std::to_string(b) + "]");
+  CHECK(f.scalar("SELECT COUNT(*) FROM credit_ledger WHERE kind = 'commit'") == "1");
+  CHECK(f.scalar("SELECT job_id FROM credit_ledger WHERE kind = 'commit'") == std::to_string(b));
+  CHECK(f.scalar("SELECT group_concat(job_id || ':' || content, '|') FROM interactions WHERE "
+                 "direction = 'in'") ==
+        std::to_string(a) + ":oi|" + std::to_string(b) + ":quero vender meu apartamento");
+  // The model saw both texts as one turn.
+  CHECK(f.scalar("SELECT json_extract(context, '$[0].text') FROM contacts") ==
+        "oi\nquero vender meu apartamento");
+}
+
+TEST_CASE("a newer message wakes a waiting burst head, which merges into it at once") {
+  runner_fixture f;
+  f.settings.text_burst = {std::chrono::minutes(10), std::chrono::minutes(20)};
+  const int64_t a = f.add_job("W-1", text_of("W-1", "oi"));
+  CHECK(f.run_job(a).what == run_result::kind::burst_wait);
+  const int64_t b = f.add_job("W-2", text_of("W-2", "tudo bem?"));
+  auto woken = f.run_job(a, wake_reason::burst);
+  CHECK(woken.status == "merged");
+  CHECK(f.run_job(b).what == run_result::kind::burst_wait);
+  CHECK(f.scalar("SELECT merged_into FROM jobs WHERE id = " + std::to_string(a)) ==
+        std::to_string(b));
+}
+
+TEST_CASE("a burst of three photos is one valuation, one reply, charged once") {
+  runner_fixture f;
+  f.settings.photo_burst = {std::chrono::minutes(10), std::chrono::minutes(20)};
+  std::vector<int64_t> ids;
+  for (int i = 1; i <= 3; ++i) {
+    const std::string id = "P-" + std::to_string(i);
+    ids.push_back(f.add_job(id, photo_of(id, "room " + std::to_string(i))));
+  }
+  CHECK(f.run_job(ids[0]).status == "merged");
+  CHECK(f.run_job(ids[1]).status == "merged");
+  CHECK(f.run_job(ids[2]).what == run_result::kind::burst_wait);
+  f.exec("UPDATE jobs SET created_at = created_at - 3600000");
+  auto r = f.run_job(ids[2], wake_reason::burst);
+  CHECK(r.status == "done");
+  CHECK(f.fx.ai_calls == 1);
+  CHECK(f.fx.last_images == 3);
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "5");
+  CHECK(f.scalar("SELECT COUNT(*) FROM credit_ledger WHERE kind = 'reserve'") == "1");
+  CHECK(f.scalar("SELECT COUNT(*) FROM interactions WHERE direction = 'out'") == "1");
+  CHECK(f.scalar("SELECT COUNT(*) FROM interactions WHERE direction = 'in' AND kind = 'image'") ==
+        "3");
+  CHECK(f.scalar("SELECT content FROM interactions WHERE direction = 'out'")
+            .find(photo_ack(3, lang::pt_br)) != std::string::npos);
+  CHECK(f.scalar("SELECT COUNT(*) FROM jobs WHERE status = 'merged' AND merged_into = " +
+                 std::to_string(ids[2])) == "2");
+}
+
+TEST_CASE("a reply longer than the shaping limit goes out in parts, charged once") {
+  runner_fixture f;
+  f.settings.shaping.max_length = 20;
+  auto r = f.run();
+  CHECK(r.status == "done");
+  CHECK(r.writes == 3);
+  const int64_t parts = std::stoll(f.scalar("SELECT COUNT(*) FROM sent_messages"));
+  CHECK(parts > 1);
+  CHECK(f.scalar("SELECT COUNT(*) FROM interactions WHERE direction = 'out'") ==
+        std::to_string(parts));
+  CHECK(std::stoll(f.scalar("SELECT MAX(length(CAST(content AS BLOB))) FROM interactions WHERE "
+                            "direction = 'out'")) <= 20);
+  CHECK(f.scalar("SELECT SUM(credits) FROM interactions WHERE direction = 'out'") == "1");
+  CHECK(f.scalar("SELECT used FROM subscription_usage") == "1");
 }

@@ -71,7 +71,8 @@ std::string admin_token(job_loop& loop) {
 TEST_CASE("a text webhook on an Evolution instance sends one sendText with its apikey") {
   world w;
   REQUIRE(w.loop.start(fast()));
-  REQUIRE(w.loop.post(text("EVO-1", 1, "Olá, quero vender meu apartamento")) == 200);
+  // A greeting: one text reply (a seller would get the property poll too).
+  REQUIRE(w.loop.post(text("EVO-1", 1, "Olá, tudo bem?")) == 200);
   REQUIRE(w.loop.wait_settled(1));
   CHECK(w.loop.scalar("SELECT status FROM jobs") == "done");
 
@@ -212,7 +213,7 @@ TEST_CASE("a send that keeps failing goes to the DLQ and its replay sends exactl
   world w;
   REQUIRE(w.loop.start(fast({{"AIBUD_JOBS_MAX_ATTEMPTS", "3"}})));
   w.fake.fail_next(scripted_reply::unavailable(), 1000000, send_text);
-  REQUIRE(w.loop.post(text("DLQ-1", 3, "quero comprar uma casa")) == 200);
+  REQUIRE(w.loop.post(text("DLQ-1", 3, "bom dia, tudo bem?")) == 200);
   REQUIRE(w.loop.wait_settled(1));
   CHECK(w.loop.scalar("SELECT status FROM jobs") == "failed");
   CHECK(w.loop.count("SELECT attempts FROM jobs") == 3);

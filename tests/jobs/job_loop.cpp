@@ -70,6 +70,9 @@ bool job_loop::start(std::map<std::string, std::string> env) {
   o.env["AIBUD_JOBS_RETRY_BASE"] = "20ms";
   o.env["AIBUD_JOBS_RETRY_MAX"] = "200ms";
   o.env["AIBUD_LOG_LEVEL"] = "info";  // the "listening" line names the port
+  // One reply per message unless a test asks for burst merging.
+  o.env["AIBUD_MERGE_QUIET_PERIOD"] = "0";
+  o.env["AIBUD_MERGE_PHOTO_WINDOW"] = "0";
   for (auto& [k, v] : env) o.env[k] = v;
   server_ = std::make_unique<child>(
       std::vector<std::string>{AIBUD_BINARY, "serve", "--listen", "127.0.0.1:0"}, o);

@@ -67,7 +67,7 @@ int post_all(job_loop& loop, int first, int n, const std::string& tag) {
   for (int t = 0; t < 8; ++t)
     posters.emplace_back([&] {
       for (int c = next++; c < first + n; c = next++)
-        if (loop.post(text(tag + std::to_string(c), c, "Oi, quero comprar")) == 200) ++accepted;
+        if (loop.post(text(tag + std::to_string(c), c, "Oi, tudo bem?")) == 200) ++accepted;
     });
   for (auto& p : posters) p.join();
   return accepted.load();
