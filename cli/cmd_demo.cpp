@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "actors/poll_manager.hpp"
 #include "adapters/http/client.hpp"
 #include "base/crypto.hpp"
 #include "base/time.hpp"
@@ -112,26 +113,24 @@ class demo_run {
   int64_t last_seen_ = 0;
 };
 
-// The poll open on a contact ({"message_id", "name", "options"}), and the option to vote
-// for: the first whose text contains `wanted`, else the first.
+// The poll open on a contact and the option to vote for: the first whose label contains
+// `wanted` (case-insensitive), else the first.
 std::optional<std::pair<std::string, std::string>> choose_vote(const storage::contact& c,
                                                                const std::string& wanted) {
   if (!c.open_poll) return std::nullopt;
-  auto poll = json::parse(*c.open_poll, nullptr, false);
-  if (poll.is_discarded() || !poll.contains("options") || !poll["options"].is_array() ||
-      poll["options"].empty())
-    return std::nullopt;
+  auto poll = actors::parse_open_poll(*c.open_poll);
+  if (!poll || poll->labels.empty()) return std::nullopt;
   auto lower = [](std::string s) {
     for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return s;
   };
-  std::string chosen = poll["options"][0].get<std::string>();
-  for (const auto& option : poll["options"])
-    if (lower(option.get<std::string>()).find(lower(wanted)) != std::string::npos) {
-      chosen = option.get<std::string>();
+  std::string chosen = poll->labels.front();
+  for (const auto& label : poll->labels)
+    if (lower(label).find(lower(wanted)) != std::string::npos) {
+      chosen = label;
       break;
     }
-  return std::make_pair(poll.value("message_id", std::string()), chosen);
+  return std::make_pair(poll->message_id, chosen);
 }
 
 void talk(demo_run& run, std::map<int64_t, std::string>& names) {
@@ -182,6 +181,10 @@ void run_demo(context& ctx) {
   if (ctx.options().db.empty()) ctx.set_flag("db", temporary_database());
   ctx.set_flag("listen", "127.0.0.1:0");
   ctx.set_flag("ai.provider", "offline");
+  // Bursts still merge (three photos are one valuation), on a demo's patience rather than a
+  // person's typing speed.
+  ctx.set_flag("merge.quiet_period", "500ms");
+  ctx.set_flag("merge.photo_window", "1500ms");
   if (!std::getenv("AIBUD_LOG_LEVEL")) ctx.set_flag("log_level", "error");
   auto& db = ctx.db();
   runtime::setup_logging(ctx.cfg());

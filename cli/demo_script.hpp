@@ -26,8 +26,8 @@ struct line {
   bool burst_with_next = false;
 };
 
-// The main lead's conversation: greeting → classification → poll → vote → three photos →
-// one estimate → "talk to a person" → handoff.
+// The main lead's conversation: greeting → classification → poll → vote (one of them typed)
+// → three photos → one estimate → "talk to a person" → handoff.
 std::vector<line> main_script();
 lead main_lead();
 
