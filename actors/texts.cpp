@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include "adapters/ai/offline_provider.hpp"
+
 namespace aibud::actors {
 namespace {
 
@@ -74,22 +76,6 @@ const std::map<std::string_view, pair>& polls() {
   return table;
 }
 
-const std::map<std::string_view, const char*>& portuguese_words() {
-  static const std::map<std::string_view, const char*> table = {
-      {"living_room", "sala de estar"},
-      {"kitchen", "cozinha"},
-      {"bedroom", "quarto"},
-      {"bathroom", "banheiro"},
-      {"facade", "fachada"},
-      {"balcony", "varanda"},
-      {"dining_room", "sala de jantar"},
-      {"new", "novo"},
-      {"good", "bom"},
-      {"fair", "regular"},
-      {"needs_renovation", "precisa de reforma"}};
-  return table;
-}
-
 const char* pick(const pair& p, lang l) {
   return l == lang::pt_br ? p.second : p.first;
 }
@@ -137,12 +123,7 @@ std::string poll_text(std::string_view key, lang l) {
 }
 
 std::string spoken(const std::string& name, lang l) {
-  if (l == lang::pt_br)
-    if (auto it = portuguese_words().find(name); it != portuguese_words().end()) return it->second;
-  std::string out = name;
-  for (auto& c : out)
-    if (c == '_') c = ' ';
-  return out;
+  return ai::spoken(name, l == lang::pt_br ? ai::language::pt_br : ai::language::en);
 }
 
 std::string estimate_text(int64_t value_min, int64_t value_max, const std::string& currency,

@@ -164,29 +164,6 @@ std::string money(std::int64_t value, language lang) {
   return lang == language::pt_br ? "R$ " + out : "BRL " + out;
 }
 
-// How a room type or condition reads in a sentence: "living_room" → "living room" /
-// "sala de estar".
-std::string spoken(const std::string& name, language lang) {
-  static const std::map<std::string, std::string> portuguese = {
-      {"living_room", "sala de estar"},
-      {"kitchen", "cozinha"},
-      {"bedroom", "quarto"},
-      {"bathroom", "banheiro"},
-      {"facade", "fachada"},
-      {"balcony", "varanda"},
-      {"dining_room", "sala de jantar"},
-      {"new", "novo"},
-      {"good", "bom"},
-      {"fair", "regular"},
-      {"needs_renovation", "precisa de reforma"}};
-  if (lang == language::pt_br)
-    if (auto it = portuguese.find(name); it != portuguese.end()) return it->second;
-  std::string out = name;
-  for (auto& c : out)
-    if (c == '_') c = ' ';
-  return out;
-}
-
 std::string describe(const vision_estimate& estimate, language lang) {
   auto room = spoken(estimate.room_type, lang);
   auto condition = spoken(estimate.condition, lang);
@@ -235,6 +212,27 @@ std::int64_t tokens_of(std::size_t characters) {
 }
 
 }  // namespace
+
+std::string spoken(const std::string& name, language lang) {
+  static const std::map<std::string, std::string> portuguese = {
+      {"living_room", "sala de estar"},
+      {"kitchen", "cozinha"},
+      {"bedroom", "quarto"},
+      {"bathroom", "banheiro"},
+      {"facade", "fachada"},
+      {"balcony", "varanda"},
+      {"dining_room", "sala de jantar"},
+      {"new", "novo"},
+      {"good", "bom"},
+      {"fair", "regular"},
+      {"needs_renovation", "precisa de reforma"}};
+  if (lang == language::pt_br)
+    if (auto it = portuguese.find(name); it != portuguese.end()) return it->second;
+  std::string out = name;
+  for (auto& c : out)
+    if (c == '_') c = ' ';
+  return out;
+}
 
 void offline_provider::generate(ai_request request, callback done) {
   auto lang = detect_language(request);

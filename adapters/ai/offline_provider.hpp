@@ -53,6 +53,10 @@ language detect_language(const ai_request& request);
 // A sensible reply to a message of this intent.
 std::string reply_for(intent i, language l);
 
+// How a room type or condition of the vision schema reads in a sentence: "living_room" →
+// "living room" / "sala de estar". Names it does not know read with spaces for underscores.
+std::string spoken(const std::string& name, language lang);
+
 struct vision_estimate {
   std::string room_type;              // "kitchen", "living_room", ...
   std::vector<std::string> features;  // "natural_light", "balcony", ...

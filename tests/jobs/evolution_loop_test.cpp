@@ -30,11 +30,7 @@ std::string phone(int n) {
 }
 
 wa_message text(const std::string& id, int contact, const std::string& body) {
-  wa_message m;
-  m.id = id;
-  m.remote_jid = phone(contact);
-  m.text = body;
-  return m;
+  return text_from(id, phone(contact), body);
 }
 
 // The fake's instance, and a loop whose `acme-bot` is an Evolution instance pointing at it

@@ -129,6 +129,23 @@ run_result job_loop::cli(const std::vector<std::string>& args,
   return aibud(args, o);
 }
 
+wa_message text_from(const std::string& id, const std::string& remote_jid,
+                     const std::string& body) {
+  wa_message m;
+  m.id = id;
+  m.remote_jid = remote_jid;
+  m.text = body;
+  return m;
+}
+
+int64_t job_loop::active_contacts() {
+  static const std::regex gauge(R"(\naibud_contact_actors_active (\d+))");
+  std::smatch m;
+  const std::string text = metrics();
+  if (!std::regex_search(text, m, gauge)) return -1;
+  return std::stoll(m[1].str());
+}
+
 std::string job_loop::metrics() {
   return testing::get("127.0.0.1", port_, "/metrics").body;
 }

@@ -33,6 +33,9 @@ struct evolution_instance {
   std::string api_key;
 };
 
+// A text message from `remote_jid`.
+wa_message text_from(const std::string& id, const std::string& remote_jid, const std::string& body);
+
 class job_loop {
  public:
   // A database with tenant `acme` (`credits`) and sandbox instance `acme-bot`.
@@ -55,6 +58,8 @@ class job_loop {
   // Posts any webhook body to the instance's route, authenticated by its secret.
   http_response post_event(const nlohmann::json& body);
   std::string metrics();
+  // The aibud_contact_actors_active gauge, -1 when /metrics does not show it.
+  int64_t active_contacts();
 
   // One-value SQL query on a read-only connection ("" for NULL).
   std::string scalar(const std::string& sql) const;

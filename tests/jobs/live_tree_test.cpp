@@ -2,7 +2,6 @@
 // passivation of idle contact actors (docs/jobs.md): contacts leave memory, not their history.
 #include <atomic>
 #include <cstdlib>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,11 +20,7 @@ std::string phone(int n) {
 }
 
 wa_message text(const std::string& id, int contact, const std::string& body) {
-  wa_message m;
-  m.id = id;
-  m.remote_jid = phone(contact);
-  m.text = body;
-  return m;
+  return text_from(id, phone(contact), body);
 }
 
 std::string token(job_loop& loop, const std::vector<std::string>& scope) {
@@ -50,14 +45,6 @@ bool has_path(const nlohmann::json& tree, const std::string& suffix) {
       return true;
   }
   return false;
-}
-
-int64_t active_contacts(job_loop& loop) {
-  static const std::regex gauge(R"(\naibud_contact_actors_active (\d+))");
-  std::smatch m;
-  const std::string text = loop.metrics();
-  if (!std::regex_search(text, m, gauge)) return -1;
-  return std::stoll(m[1].str());
 }
 
 // Posts one message from each of contacts [first, first + n), from 8 threads.
@@ -115,7 +102,7 @@ TEST_CASE("idle contacts are passivated and answer again with their history") {
   REQUIRE(post_all(loop, 1, contacts, "PASS-") == contacts);
   REQUIRE(loop.wait_settled(contacts, std::chrono::seconds(soak ? 600 : 180)));
   CHECK(loop.count("SELECT COUNT(*) FROM jobs WHERE status = 'done'") == contacts);
-  REQUIRE(wait_until([&] { return active_contacts(loop) == 0; }, std::chrono::seconds(30)));
+  REQUIRE(wait_until([&] { return loop.active_contacts() == 0; }, std::chrono::seconds(30)));
 
   // Ten of them write again: new actors load the same rows.
   for (int c = 1; c <= 10; ++c)
@@ -128,5 +115,5 @@ TEST_CASE("idle contacts are passivated and answer again with their history") {
           std::vector<std::string>{"in", "out", "in", "out"});
   }
   CHECK(loop.count("SELECT COUNT(*) FROM contacts") == contacts);
-  REQUIRE(wait_until([&] { return active_contacts(loop) == 0; }, std::chrono::seconds(30)));
+  REQUIRE(wait_until([&] { return loop.active_contacts() == 0; }, std::chrono::seconds(30)));
 }

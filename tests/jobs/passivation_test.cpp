@@ -3,7 +3,6 @@
 // message. 10,000 contacts; under ASan 1,000 unless AIBUD_TEST_SOAK=1 asks for the full size.
 #include <atomic>
 #include <cstdlib>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,14 +28,6 @@ int contact_count() {
 
 std::string phone(int n) {
   return "55115" + std::to_string(10000000 + n) + "@s.whatsapp.net";
-}
-
-int64_t active_contacts(job_loop& loop) {
-  static const std::regex gauge(R"(\naibud_contact_actors_active (\d+))");
-  std::smatch m;
-  const std::string text = loop.metrics();
-  if (!std::regex_search(text, m, gauge)) return -1;
-  return std::stoll(m[1].str());
 }
 
 // Posts message `round` of every contact in [0, n) whose number is a multiple of `step`.
@@ -67,11 +58,11 @@ TEST_CASE("thousands of idle contacts are passivated to zero and their state sur
 
   REQUIRE(post_round(loop, n, 1, 1, "oi, tudo bem?") == n);
   // Contacts that just answered are still alive: passivation is what brings them down.
-  CHECK(active_contacts(loop) > 0);
+  CHECK(loop.active_contacts() > 0);
   REQUIRE(loop.wait_settled(n, std::chrono::seconds(300)));
   CHECK(loop.count("SELECT COUNT(*) FROM jobs WHERE status = 'done'") == n);
   CHECK(loop.count("SELECT COUNT(*) FROM contacts") == n);
-  REQUIRE(wait_until([&] { return active_contacts(loop) == 0; }, std::chrono::seconds(120)));
+  REQUIRE(wait_until([&] { return loop.active_contacts() == 0; }, std::chrono::seconds(120)));
   // What each contact was left with is in its row.
   CHECK(loop.count("SELECT COUNT(*) FROM contacts WHERE json_array_length(context) = 2") == n);
   const std::string status_after_first = loop.scalar("SELECT status FROM contacts LIMIT 1");
@@ -93,5 +84,5 @@ TEST_CASE("thousands of idle contacts are passivated to zero and their state sur
     CHECK(rows[0] == "in|oi, tudo bem?");
     CHECK(rows[2] == "in|e quanto custa a avaliação?");
   }
-  REQUIRE(wait_until([&] { return active_contacts(loop) == 0; }, std::chrono::seconds(60)));
+  REQUIRE(wait_until([&] { return loop.active_contacts() == 0; }, std::chrono::seconds(60)));
 }
