@@ -32,6 +32,17 @@
 namespace aibud::actors {
 namespace {
 
+// A failed AI call as the job's last_error says it; upstream_down_error reads it back (the
+// model router's "5xx or no answer" on the next attempt).
+std::string ai_error_text(const ai::ai_response& r) {
+  return "ai " + std::string(ai::to_string(r.failure)) + ": " + r.error_message;
+}
+bool upstream_down_error(const std::string& last_error) {
+  for (auto kind : {ai::error_kind::retryable, ai::error_kind::transport})
+    if (last_error.rfind("ai " + std::string(ai::to_string(kind)) + ":", 0) == 0) return true;
+  return false;
+}
+
 using crypto::random_hex;
 using crypto::sha256_hex;
 using std::chrono::milliseconds;
@@ -138,6 +149,7 @@ class job_run : public std::enable_shared_from_this<job_run> {
 
   void next();
   void call_ai();
+  void route_model(ai::ai_request& request) const;
   void fetch_media(std::size_t i);
   void on_ai(ai::ai_response response);
   void act();
@@ -168,6 +180,7 @@ class job_run : public std::enable_shared_from_this<job_run> {
   storage::instance instance_;
   storage::contact contact_;
   std::string language_ = "en";
+  std::string tenant_settings_;  // the tenant's settings JSON (its own models)
   job_journal journal_;
   send_target target_;
   int64_t attempts_ = 0;
@@ -214,6 +227,7 @@ status job_run::write_start(storage::write_context& w) {
   auto tenant = w.tenants().get(instance_.tenant_id);
   if (!tenant) return tenant.err();
   language_ = tenant->language;
+  tenant_settings_ = tenant->settings;
 
   auto journal = parse_journal(job_.steps);
   if (!journal) return dlq_in(w, journal.err().message);
@@ -360,6 +374,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
       cs.decision = to_string(decision::kind::reply);
       cs.cost = step.max_cost;
       if (step.what == agent_step::kind::ask_ai) {
+        route_model(step.request);
         cs.ai_inputs = encode_request(step.request);
       } else {
         // No model: the plan is known now and waits in the journal for the sends.
@@ -597,9 +612,23 @@ void job_run::next() {
   finish_write();
 }
 
+// The tenant's models (its settings over the server's), then fast or strong by complexity.
+void job_run::route_model(ai::ai_request& request) const {
+  if (s_.models.fast.empty()) return;
+  auto models = ai::models_for(s_.models, tenant_settings_);
+  if (!models)
+    log::warn("tenant models ignored",
+              {{"tenant", instance_.tenant_id}, {"error", models.err().message}});
+  ai::route(request, models ? *models : s_.models, s_.routing);
+}
+
 void job_run::call_ai() {
   if (breaker_open("ai")) return;
   request_ = decode_request(journal_.context->ai_inputs);
+  // The chosen model keeps failing with 5xx or no answer: the next attempts go to the
+  // fallback (a 404 switches inside the provider, within the attempt).
+  if (job_.last_error && upstream_down_error(*job_.last_error))
+    request_.model = ai::next_model(request_, ai::error_kind::retryable, attempts_ - 1, s_.routing);
   fetch_media(0);
 }
 
@@ -646,7 +675,7 @@ void job_run::on_ai(ai::ai_response r) {
     s_.breakers->on_success("ai");
   if (r.status == ai::outcome::blocked) return dlq("ai blocked: " + r.block_reason);
   if (r.status == ai::outcome::error) {
-    const std::string why = "ai " + std::string(ai::to_string(r.failure)) + ": " + r.error_message;
+    const std::string why = ai_error_text(r);
     if (r.failure == ai::error_kind::daily_quota && r.retry_after.count() > 0) {
       // Nothing will answer before the quota resets: wait for it, not an attempt's failure.
       if (now_ms() + r.retry_after.count() - job_.created_at > s_.max_wait.count()) return dlq(why);

@@ -32,6 +32,7 @@
 #include "actors/reply_agent.hpp"
 #include "actors/reply_shaping.hpp"
 #include "adapters/ai/gateway.hpp"
+#include "adapters/ai/model_router.hpp"
 #include "base/error.hpp"
 #include "storage/writer.hpp"
 
@@ -105,6 +106,12 @@ struct runner_settings {
   // the runner makes its own with default settings. While one is open, jobs needing it wait
   // (no attempt counted) up to `max_wait`, then go to the DLQ with error `circuit_open`.
   std::shared_ptr<breaker_set> breakers;
+  // The server's models (ARCHITECTURE §6): each tenant's settings may override them; a
+  // request goes to the fast or the strong one by its complexity, and to the fallback after
+  // `routing.attempts_before_fallback` failed attempts on a 5xx or no answer. Empty `fast`:
+  // no routing (the offline provider).
+  ai::model_set models{"", "", ""};
+  ai::routing_policy routing;
   // Burst merging (docs/agents.md step 1): texts use merge.quiet_period / merge.max_wait,
   // photos merge.photo_window (cap: the longer of it and merge.max_wait). A quiet period of
   // 0 turns merging off for that kind (the default here; `serve` takes the configuration).

@@ -174,6 +174,7 @@ json encode_request(const ai::ai_request& request) {
             {"kind", std::string(ai::to_string(request.kind))}};
   if (request.json_schema) j["schema"] = *request.json_schema;
   if (!request.model.empty()) j["model"] = request.model;
+  if (!request.fallback_model.empty()) j["fallback_model"] = request.fallback_model;
   return j;
 }
 
@@ -190,6 +191,7 @@ ai::ai_request decode_request(const json& inputs) {
                               : ai::task_kind::reply;
   if (auto s = inputs.find("schema"); s != inputs.end()) r.json_schema = *s;
   r.model = inputs.value("model", "");
+  r.fallback_model = inputs.value("fallback_model", "");
   return r;
 }
 

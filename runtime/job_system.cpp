@@ -254,6 +254,7 @@ status job_system::start() {
     g.model = m.cfg.ai.gemini.fast_model;
     g.fallback_model = m.cfg.ai.gemini.fallback_model;
     g.timeout = m.cfg.ai.timeout;
+    g.max_in_flight = m.cfg.ai.max_concurrency;
     m.provider = std::make_unique<ai::gemini_provider>(g, m.client->as_transport());
   } else if (which == "openai") {
     ai::openai::settings o;
@@ -261,6 +262,7 @@ status job_system::start() {
     o.api_key = m.cfg.ai.openai.api_key;
     o.model = m.cfg.ai.openai.model;
     o.timeout = m.cfg.ai.timeout;
+    o.max_in_flight = m.cfg.ai.max_concurrency;
     m.provider = std::make_unique<ai::openai_provider>(o, m.client->as_transport());
   } else {
     m.provider = std::make_unique<ai::offline_provider>();
@@ -287,6 +289,11 @@ status job_system::start() {
                    std::max(m.cfg.merge.max_wait, m.cfg.merge.photo_window)};
   // One set for the process: every contact's runner sees the same "ai" and
   // "evolution:<instance id>" breakers.
+  if (which == "gemini")
+    s.models = {m.cfg.ai.gemini.fast_model, m.cfg.ai.gemini.strong_model,
+                m.cfg.ai.gemini.fallback_model};
+  else if (which == "openai")
+    s.models = {m.cfg.ai.openai.model, m.cfg.ai.openai.model, ""};
   s.breakers = std::make_shared<actors::breaker_set>(
       actors::breaker_settings{m.cfg.breaker.failures, m.cfg.breaker.cooldown});
   impl* self = &m;

@@ -141,7 +141,12 @@ TEST_CASE("a Gemini that keeps answering 503 is retried, then the job is a dead 
   CHECK(w.loop.scalar("SELECT status FROM jobs") == "failed");
   CHECK(w.loop.count("SELECT attempts FROM jobs") == 3);
   CHECK(w.loop.count("SELECT count(*) FROM failed_jobs") == 1);
-  CHECK(w.gemini.requests().size() >= 3);
+  // Two attempts on the chosen model, then the fallback (ARCHITECTURE §6, model choice).
+  auto targets = w.gemini.targets();
+  REQUIRE(targets.size() == 3);
+  CHECK(targets[0] == "/v1beta/models/gemini-3.8-flash:generateContent");
+  CHECK(targets[1] == "/v1beta/models/gemini-3.8-flash:generateContent");
+  CHECK(targets[2] == "/v1beta/models/gemini-3.6-flash:generateContent");
   // Nothing was sent or charged, and the reservation went back.
   CHECK(w.loop.count("SELECT count(*) FROM interactions WHERE direction = 'out'") == 0);
   CHECK(w.loop.count("SELECT count(*) FROM credit_ledger WHERE kind = 'commit'") == 0);
@@ -199,4 +204,16 @@ TEST_CASE("a safety block and unreadable structured output end clearly, and the 
   CHECK(w.loop.scalar("SELECT content FROM interactions WHERE direction = 'out'") ==
         "back to normal");
   CHECK(w.loop.count("SELECT count(*) FROM credit_ledger WHERE kind = 'commit'") == 1);
+}
+
+TEST_CASE("a tenant's own fast model answers its texts") {
+  gemini_world w([](const aibud::http::request&) { return ok_answer(); });
+  auto set = w.loop.cli({"tenant", "update", "acme", "--fast-model", "acme-flash"});
+  REQUIRE(set.exit_code == 0);
+  REQUIRE(w.start());
+  REQUIRE(w.say("GEMT1", "Bom dia") == 200);
+  REQUIRE(w.loop.wait_settled(1));
+  auto targets = w.gemini.targets();
+  REQUIRE(targets.size() == 1);
+  CHECK(targets[0] == "/v1beta/models/acme-flash:generateContent");
 }
