@@ -177,6 +177,11 @@ TEST_CASE("a 503 storm opens the instance's breaker; jobs wait and are all answe
   // One job trips the breaker alone, so every later 503 is a half-open probe.
   REQUIRE(w.loop.post(text("S0", 0, "oi 0")) == 200);
   REQUIRE(wait_until([&] { return w.fake.answered(send_text, 503) >= failures; }));
+  // The fake has answered; the breaker opens only once the runner has seen that answer, and
+  // the job then waits for the breaker: post the others after that, not before.
+  REQUIRE(wait_until([&] {
+    return w.loop.count("SELECT COUNT(*) FROM jobs WHERE last_error = 'circuit_open'") > 0;
+  }));
   for (int c = 1; c < messages; ++c)
     REQUIRE(w.loop.post(text("S" + std::to_string(c), c, "oi " + std::to_string(c))) == 200);
   // Two probes after it opened: at least two cool-downs of storm.
