@@ -34,7 +34,8 @@ std::string sql(const cli_env& env, const std::string& query) {
 
 }  // namespace
 
-TEST_CASE("aibud demo runs the scripted lead to one valuation and a handoff, then uses up the credits") {
+TEST_CASE(
+    "aibud demo runs the scripted lead to one valuation and a handoff, then uses up the credits") {
   cli_env env;
   // The demo uses a temporary database unless --db names one (never the configured one).
   auto r = env.run({"--db", env.db_path(), "demo"});
