@@ -113,24 +113,15 @@ class demo_run {
   int64_t last_seen_ = 0;
 };
 
-// The poll open on a contact and the option to vote for: the first whose label contains
-// `wanted` (case-insensitive), else the first.
+// The poll open on a contact and the option to vote for: the one `wanted` names, as a lead
+// would type it (the poll manager's own matching), else the first.
 std::optional<std::pair<std::string, std::string>> choose_vote(const storage::contact& c,
                                                                const std::string& wanted) {
   if (!c.open_poll) return std::nullopt;
   auto poll = actors::parse_open_poll(*c.open_poll);
   if (!poll || poll->labels.empty()) return std::nullopt;
-  auto lower = [](std::string s) {
-    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-  };
-  std::string chosen = poll->labels.front();
-  for (const auto& label : poll->labels)
-    if (lower(label).find(lower(wanted)) != std::string::npos) {
-      chosen = label;
-      break;
-    }
-  return std::make_pair(poll->message_id, chosen);
+  auto index = actors::match_option(*poll, wanted).value_or(0);
+  return std::make_pair(poll->message_id, poll->labels[index]);
 }
 
 void talk(demo_run& run, std::map<int64_t, std::string>& names) {

@@ -40,10 +40,10 @@ std::vector<line> main_script() {
   return {
       {k::text, "Hi, good morning!", false},
       {k::text, "I want to sell my apartment", false},
-      {k::vote, "apartment", false},
+      {k::vote, "Apartment", false},
       // Evolution 2.3.1-2.3.6 never delivers votes: a text naming an option counts as one.
       {k::text, "3 bedrooms", false},
-      {k::vote, "1 to 3 months", false},
+      {k::vote, "In 1 to 3 months", false},
       {k::text, "How much is it worth? I can send photos", false},
       {k::photo, "Living room", true},
       {k::photo, "Kitchen", true},

@@ -16,8 +16,8 @@ struct lead {
   std::string jid() const { return phone + "@s.whatsapp.net"; }
 };
 
-// One thing a lead does. `vote` answers the poll open at that moment with the option whose
-// text contains `text` (case-insensitive), or the first option.
+// One thing a lead does. `vote` answers the poll open at that moment with the option `text`
+// names (as the poll manager matches a typed answer), or the first option.
 struct line {
   enum class kind { text, photo, vote };
   kind what = kind::text;
