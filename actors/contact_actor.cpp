@@ -50,12 +50,12 @@ class posted_effects final : public effects {
       return post([done] { done({send_result::kind::rejected, "", "no Evolution client", {}}); });
     services_->send_text(to, text, [post, done](send_result r) { post([done, r] { done(r); }); });
   }
-  void find_sent(const send_target& to, const std::string& text, int64_t since_ms,
+  void find_sent(const send_target& to, const sent_content& what, int64_t since_ms,
                  std::function<void(send_result)> done) override {
     auto post = poster();
     if (!services_->find_sent)
       return post([done] { done({send_result::kind::rejected, "", "no Evolution client", {}}); });
-    services_->find_sent(to, text, since_ms,
+    services_->find_sent(to, what, since_ms,
                          [post, done](send_result r) { post([done, r] { done(r); }); });
   }
   void send_poll(const send_target& to, const std::string& question,
@@ -66,6 +66,14 @@ class posted_effects final : public effects {
       return post([done] { done({send_result::kind::rejected, "", "no Evolution client", {}}); });
     services_->send_poll(to, question, options, selectable_count,
                          [post, done](send_result r) { post([done, r] { done(r); }); });
+  }
+  void send_presence(const send_target& to, int64_t delay_ms,
+                     std::function<void(send_result)> done) override {
+    auto post = poster();
+    if (!services_->send_presence)
+      return post([done] { done({send_result::kind::rejected, "", "no Evolution client", {}}); });
+    services_->send_presence(to, delay_ms,
+                             [post, done](send_result r) { post([done, r] { done(r); }); });
   }
   void fetch_media_base64(const send_target& to, const std::string& message_id,
                           std::function<void(send_result, media_bytes)> done) override {

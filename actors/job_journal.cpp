@@ -81,6 +81,7 @@ json to_json(const act_step& a) {
     intent["options"] = a.options;
     intent["selectable_count"] = a.selectable_count;
   }
+  if (a.typing_ms > 0) intent["typing_ms"] = a.typing_ms;
   json j = {{"intent", intent}};
   if (a.result) j["result"] = {{"key_id", *a.result}};
   return j;
@@ -95,6 +96,7 @@ act_step act_of(const json& j) {
   a.kind = field<std::string>(intent, "kind", "text");
   a.options = intent.value("options", std::vector<std::string>{});
   a.selectable_count = field<int>(intent, "selectable_count", 1);
+  a.typing_ms = field<int64_t>(intent, "typing_ms", 0);
   if (auto r = j.find("result"); r != j.end() && r->is_object())
     a.result = field<std::string>(*r, "key_id", "");
   return a;

@@ -69,6 +69,7 @@ struct act_step {
   std::string kind = "text";              // text | poll
   std::vector<std::string> options = {};  // poll
   int selectable_count = 1;               // poll
+  int64_t typing_ms = 0;  // a "composing" presence this long goes before the send (0: none)
 };
 
 struct job_journal {

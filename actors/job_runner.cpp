@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 #include "actors/contact_resolution.hpp"
@@ -186,6 +187,7 @@ class job_run : public std::enable_shared_from_this<job_run> {
   send_target target_;
   int64_t attempts_ = 0;
   bool intent_fresh_ = false;       // this run saved the act intents: nothing can have been sent
+  std::set<std::size_t> typed_;     // sends whose typing presence this run has shown
   std::optional<agent_step> step_;  // the lead agent's step, from the journal
   ai::ai_request request_;          // the AI call being prepared (images attached)
   std::vector<audit_note> audits_;  // emitted as events once write C committed
@@ -737,14 +739,20 @@ agent_plan job_run::current_plan() const {
   return p;
 }
 
-// Write B: one intent per send (presence is not a message: no intent, not sent here).
+// Write B: one intent per send. A typing presence is not a message: it rides on the send it
+// goes before (no intent of its own, nothing to reconcile).
 void job_run::save_intents(const std::vector<outbound>& sends) {
   const int64_t at = now_ms();
   journal_.act.reset();
   journal_.more_acts.clear();
+  int64_t typing_ms = 0;
   for (const auto& o : sends) {
-    if (o.what == outbound::kind::presence) continue;
+    if (o.what == outbound::kind::presence) {
+      typing_ms = o.delay_ms;
+      continue;
+    }
     act_step a;
+    a.typing_ms = std::exchange(typing_ms, 0);
     a.kind = to_string(o.what);
     a.text = o.text;
     a.at = at;
@@ -790,8 +798,8 @@ void job_run::continue_sends() {
   finish_write();
 }
 
-// An intent without a result: we may have sent before a crash. Look before sending again.
-// A poll is looked up by its question.
+// An intent without a result: we may have sent before a crash. Look before sending again
+// (a text by its text, a poll by its question and options).
 void job_run::reconcile(std::size_t i) {
   auto self = shared_from_this();
   if (instance_.kind == "sandbox") {
@@ -814,7 +822,8 @@ void job_run::reconcile(std::size_t i) {
   }
   if (breaker_open(evolution_key())) return;
   const act_step& a = *journal_.sends()[i];
-  fx_->find_sent(target_, a.text, a.at, [self, i](send_result r) {
+  sent_content what{a.kind == "poll", a.text, a.options};
+  fx_->find_sent(target_, what, a.at, [self, i](send_result r) {
     if (r.what != send_result::kind::ok) return self->on_send_failure(r, "findMessages");
     // Not sent: the send reports to the breaker. A lookup that works says little about
     // sends, and closing the breaker on it would keep a sendText storm from ever opening it.
@@ -835,6 +844,17 @@ void job_run::send(std::size_t i, bool allowed) {
   }
   if (!allowed && breaker_open(evolution_key())) return;
   auto self = shared_from_this();
+  if (a.typing_ms > 0 && !typed_.count(i)) {
+    // The lead sees "typing..." for a human-like time (Evolution holds the presence, then
+    // answers). Only a look: a refused presence does not stop the reply.
+    typed_.insert(i);
+    fx_->send_presence(target_, a.typing_ms, [self, i](send_result r) {
+      if (r.what != send_result::kind::ok)
+        log::info("typing presence not shown", {{"job", self->id_}, {"error", r.message}});
+      self->send(i, true);
+    });
+    return;
+  }
   const bool poll = a.kind == "poll";
   auto answered = [self, i, poll](send_result r) {
     if (r.what != send_result::kind::ok)
@@ -1127,6 +1147,10 @@ void fault_point(const char* point) {
 void effects::send_poll(const send_target&, const std::string&, const std::vector<std::string>&,
                         int, std::function<void(send_result)> done) {
   done({send_result::kind::rejected, "", "sendPoll is not supported here", {}});
+}
+
+void effects::send_presence(const send_target&, int64_t, std::function<void(send_result)> done) {
+  done({send_result::kind::rejected, "", "sendPresence is not supported here", {}});
 }
 
 void effects::fetch_media_base64(const send_target&, const std::string&,

@@ -59,6 +59,14 @@ struct send_result {
   std::optional<std::chrono::milliseconds> retry_after;
 };
 
+// One of our messages as a reconciliation lookup matches it: a text, or a poll by its
+// question and options.
+struct sent_content {
+  bool poll = false;
+  std::string text;  // the text, or the poll's question
+  std::vector<std::string> options;
+};
+
 // A photo's bytes as getBase64FromMediaMessage returned them.
 struct media_bytes {
   std::string base64;
@@ -79,14 +87,18 @@ class effects {
   // Evolution instances only (sandbox sends are a database write).
   virtual void send_text(const send_target& to, const std::string& text,
                          std::function<void(send_result)> done) = 0;
-  // Whether our message with this text went to the contact since `since_ms` (ok with the
+  // Whether our message with this content went to the contact since `since_ms` (ok with the
   // key.id, ok with "" when not found, or the lookup's failure).
-  virtual void find_sent(const send_target& to, const std::string& text, int64_t since_ms,
+  virtual void find_sent(const send_target& to, const sent_content& what, int64_t since_ms,
                          std::function<void(send_result)> done) = 0;
   // sendPoll (Evolution only): ok with the poll message's key.id. Default: rejected.
   virtual void send_poll(const send_target& to, const std::string& question,
                          const std::vector<std::string>& options, int selectable_count,
                          std::function<void(send_result)> done);
+  // sendPresence "composing" for `delay_ms` (Evolution only), answered once Evolution has
+  // held it that long. Default: rejected (no presence is shown).
+  virtual void send_presence(const send_target& to, int64_t delay_ms,
+                             std::function<void(send_result)> done);
   // getBase64FromMediaMessage (Evolution only) for a photo the webhook did not carry inline:
   // ok with `base64` (and the mime type when Evolution names it). Default: rejected.
   virtual void fetch_media_base64(const send_target& to, const std::string& message_id,
@@ -117,8 +129,9 @@ struct runner_settings {
   // 0 turns merging off for that kind (the default here; `serve` takes the configuration).
   burst_settings text_burst{std::chrono::milliseconds(0), std::chrono::milliseconds(0)};
   burst_settings photo_burst{std::chrono::milliseconds(0), std::chrono::milliseconds(0)};
-  // Long texts are split (reply_shaping.hpp) before their intents are saved. Typing presence
-  // is not executed by the runner: leave `typing` off.
+  // Long texts are split (reply_shaping.hpp) before their intents are saved; with `typing`
+  // each text part of an Evolution instance is preceded by a "composing" presence held for a
+  // human-like time (reply.* keys; off by default).
   shaping_settings shaping;
 };
 

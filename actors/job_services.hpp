@@ -28,13 +28,15 @@ struct job_services {
   // as rejected (sandbox instances need neither).
   std::function<void(const send_target&, const std::string& text, std::function<void(send_result)>)>
       send_text;
-  std::function<void(const send_target&, const std::string& text, int64_t since_ms,
+  std::function<void(const send_target&, const sent_content&, int64_t since_ms,
                      std::function<void(send_result)>)>
       find_sent;
   std::function<void(const send_target&, const std::string& question,
                      const std::vector<std::string>& options, int selectable_count,
                      std::function<void(send_result)>)>
       send_poll;
+  std::function<void(const send_target&, int64_t delay_ms, std::function<void(send_result)>)>
+      send_presence;
   std::function<void(const send_target&, const std::string& message_id,
                      std::function<void(send_result, media_bytes)>)>
       fetch_media_base64;

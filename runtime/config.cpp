@@ -173,6 +173,14 @@ const std::vector<key_spec>& registry() {
                    "longest a burst is held before it is answered"),
       duration_key(AIBUD_KEY(merge.photo_window), milliseconds(0),
                    "quiet time that ends a burst of photos, valued once (0: each alone)"),
+      integer_key(AIBUD_KEY(reply.max_length), 0, 65536,
+                  "longest text message in bytes; longer replies are split (0: never)"),
+      choice_key(AIBUD_KEY(reply.typing), "on|off",
+                 "show \"typing...\" (sendPresence) for a human-like time before each text"),
+      duration_key(AIBUD_KEY(reply.typing_per_char), milliseconds(0),
+                   "typing time per character of the text"),
+      duration_key(AIBUD_KEY(reply.typing_min), milliseconds(0), "shortest typing time"),
+      duration_key(AIBUD_KEY(reply.typing_max), milliseconds(0), "longest typing time"),
       integer_key(AIBUD_KEY(breaker.failures), 1, no_max,
                   "consecutive upstream failures that open the circuit breaker"),
       duration_key(AIBUD_KEY(breaker.cooldown), milliseconds(0),
@@ -395,6 +403,9 @@ status check_together(const config& cfg) {
   if (cfg.jobs.retry_max < cfg.jobs.retry_base)
     return make_error(errc::invalid_argument,
                       "jobs.retry_max: must not be shorter than jobs.retry_base");
+  if (cfg.reply.typing_max < cfg.reply.typing_min)
+    return make_error(errc::invalid_argument,
+                      "reply.typing_max: must not be shorter than reply.typing_min");
   if (cfg.merge.max_wait < cfg.merge.quiet_period)
     return make_error(errc::invalid_argument,
                       "merge.max_wait: must not be shorter than merge.quiet_period");

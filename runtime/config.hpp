@@ -109,6 +109,16 @@ struct config {
     milliseconds photo_window{10000};  // a burst of photos is valued once
   } merge;
 
+  // Reply shaping: long replies split on paragraph breaks; optionally a "composing" presence
+  // before each text, held per_char × characters within [min, max].
+  struct reply_keys {
+    std::int64_t max_length = 1000;  // bytes per message; 0 = never split
+    std::string typing = "off";      // on | off
+    milliseconds typing_per_char{40};
+    milliseconds typing_min{800};
+    milliseconds typing_max{6000};
+  } reply;
+
   struct breaker_keys {
     std::int64_t failures = 5;
     milliseconds cooldown{30000};

@@ -285,6 +285,11 @@ status job_system::start() {
   s.agent.poll_cost = m.cfg.credits.poll;
   s.agent.valuation_cost = m.cfg.credits.valuation;
   s.text_burst = {m.cfg.merge.quiet_period, m.cfg.merge.max_wait};
+  s.shaping.max_length = static_cast<std::size_t>(m.cfg.reply.max_length);
+  s.shaping.typing = m.cfg.reply.typing == "on";
+  s.shaping.ms_per_char = m.cfg.reply.typing_per_char.count();
+  s.shaping.min_delay_ms = m.cfg.reply.typing_min.count();
+  s.shaping.max_delay_ms = m.cfg.reply.typing_max.count();
   s.photo_burst = {m.cfg.merge.photo_window,
                    std::max(m.cfg.merge.max_wait, m.cfg.merge.photo_window)};
   // One set for the process: every contact's runner sees the same "ai" and
@@ -310,17 +315,19 @@ status job_system::start() {
       done({send_result::kind::ok, r.value.id, "", {}});
     });
   };
-  services->find_sent = [self](const send_target& to, const std::string& text, int64_t since_ms,
-                               std::function<void(send_result)> done) {
+  services->find_sent = [self](const send_target& to, const actors::sent_content& what,
+                               int64_t since_ms, std::function<void(send_result)> done) {
     std::string problem;
     auto c = self->client_for(to, problem);
     if (!c) return done({send_result::kind::unauthorized, "", problem, {}});
     auto query = evolution::reconciliation_query(to.jid, since_ms, time::now_ms());
     auto jids = to.jids;
     c->find_messages(to.instance_name, query,
-                     [done, jids, text](evolution::call_result<evolution::message_page> r) {
+                     [done, jids, what](evolution::call_result<evolution::message_page> r) {
                        if (!r.ok()) return done(failure_of(r.status));
-                       auto key = evolution::find_sent_text(r.value, jids, text);
+                       auto key = what.poll ? evolution::find_sent_poll(r.value, jids, what.text,
+                                                                        what.options)
+                                            : evolution::find_sent_text(r.value, jids, what.text);
                        done({send_result::kind::ok, key.value_or(""), "", {}});
                      });
   };
@@ -338,6 +345,20 @@ status job_system::start() {
     c->send_poll(to.instance_name, req, [done](evolution::call_result<evolution::sent_message> r) {
       if (!r.ok()) return done(failure_of(r.status));
       done({send_result::kind::ok, r.value.id, "", {}});
+    });
+  };
+  services->send_presence = [self](const send_target& to, int64_t delay_ms,
+                                   std::function<void(send_result)> done) {
+    std::string problem;
+    auto c = self->client_for(to, problem);
+    if (!c) return done({send_result::kind::unauthorized, "", problem, {}});
+    evolution::send_presence_request req;
+    req.number = to.jid;
+    req.presence = "composing";
+    req.delay_ms = delay_ms;
+    c->send_presence(to.instance_name, req, [done](evolution::call_result<unit> r) {
+      if (!r.ok()) return done(failure_of(r.status));
+      done({send_result::kind::ok, "", "", {}});
     });
   };
   services->fetch_media_base64 = [self](

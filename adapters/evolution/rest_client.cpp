@@ -395,9 +395,12 @@ result<created_instance> parse_create_instance(std::string_view body) {
   return created;
 }
 
-std::optional<std::string> find_sent_text(const message_page& page,
-                                          const std::vector<std::string>& jids,
-                                          std::string_view text) {
+namespace {
+
+// The key.id of the newest of our messages to one of `jids` that `matches`.
+template <class Match>
+std::optional<std::string> find_ours(const message_page& page, const std::vector<std::string>& jids,
+                                     Match matches) {
   auto known = [&jids](const std::string& jid) {
     return !jid.empty() && std::find(jids.begin(), jids.end(), jid) != jids.end();
   };
@@ -405,9 +408,28 @@ std::optional<std::string> find_sent_text(const message_page& page,
     const message_key& key = record.msg.key;
     if (!key.from_me) continue;
     if (!known(key.remote_jid) && !known(key.remote_jid_alt)) continue;
-    if (text_of(record.msg.content) == text) return key.id;
+    if (matches(record.msg.content)) return key.id;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> find_sent_text(const message_page& page,
+                                          const std::vector<std::string>& jids,
+                                          std::string_view text) {
+  return find_ours(page, jids,
+                   [text](const message_content& content) { return text_of(content) == text; });
+}
+
+std::optional<std::string> find_sent_poll(const message_page& page,
+                                          const std::vector<std::string>& jids,
+                                          std::string_view question,
+                                          const std::vector<std::string>& options) {
+  return find_ours(page, jids, [&](const message_content& content) {
+    const auto* poll = std::get_if<poll_creation_content>(&content);
+    return poll && poll->question == question && poll->options == options;
+  });
 }
 
 // --- the asynchronous client ------------------------------------------------------------

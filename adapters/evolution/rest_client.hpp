@@ -204,6 +204,13 @@ std::optional<std::string> find_sent_text(const message_page& page,
                                           const std::vector<std::string>& jids,
                                           std::string_view text);
 
+// The same for a poll: our pollCreationMessage (any version) with this question and these
+// options, in order.
+std::optional<std::string> find_sent_poll(const message_page& page,
+                                          const std::vector<std::string>& jids,
+                                          std::string_view question,
+                                          const std::vector<std::string>& options);
+
 // --- the asynchronous client ------------------------------------------------------------
 
 // What a call delivers: `value` is meaningful only when `status.ok()`.

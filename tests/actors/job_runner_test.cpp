@@ -122,7 +122,7 @@ struct test_effects final : effects {
     }
     on->post([done] { done({send_result::kind::ok, "EVO-SENT", "", {}}); });
   }
-  void find_sent(const send_target&, const std::string&, int64_t,
+  void find_sent(const send_target&, const sent_content&, int64_t,
                  std::function<void(send_result)> done) override {
     ++lookups;
     std::string key = found_key;

@@ -390,6 +390,35 @@ TEST_CASE(
                                   "Recebemos seu pedido! Em instantes confirmamos."));
 }
 
+TEST_CASE("a findMessages page yields our poll by its question and options, in any version") {
+  auto page =
+      evo::parse_find_messages(R"({"messages":{"total":3,"pages":1,"currentPage":1,"records":[
+    {"id":"cm1","key":{"id":"3EB0POLLV3","fromMe":true,"remoteJid":"5511900000001@s.whatsapp.net"},
+     "pushName":"Você","messageType":"pollCreationMessageV3",
+     "message":{"messageContextInfo":{"messageSecret":"c2VjcmV0"},
+                "pollCreationMessageV3":{"name":"Que tipo de imóvel?","selectableOptionsCount":1,
+                  "options":[{"optionName":"Apartamento"},{"optionName":"Casa"}]}},
+     "messageTimestamp":1764930934,"instanceId":"i","source":"web","contextInfo":null,"MessageUpdate":[]},
+    {"id":"cm2","key":{"id":"3EB0POLLMULTI","fromMe":true,"remoteJid":"5511900000001@s.whatsapp.net"},
+     "pushName":"Você","messageType":"pollCreationMessage",
+     "message":{"pollCreationMessage":{"name":"Quando?","selectableOptionsCount":0,
+                  "options":[{"optionName":"Já"},{"optionName":"Depois"}]}},
+     "messageTimestamp":1764930930,"instanceId":"i","source":"web","contextInfo":null,"MessageUpdate":[]},
+    {"id":"cm3","key":{"id":"3A0THEIRS","fromMe":false,"remoteJid":"5511900000001@s.whatsapp.net"},
+     "pushName":"Ana","messageType":"conversation","message":{"conversation":"Que tipo de imóvel?"},
+     "messageTimestamp":1764930920,"instanceId":"i","source":"android","contextInfo":null,"MessageUpdate":[]}]}})");
+  REQUIRE(page.ok());
+  const std::vector<std::string> jids = {"5511900000001@s.whatsapp.net"};
+  CHECK(evo::find_sent_poll(*page, jids, "Que tipo de imóvel?", {"Apartamento", "Casa"}) ==
+        "3EB0POLLV3");
+  CHECK(evo::find_sent_poll(*page, jids, "Quando?", {"Já", "Depois"}) == "3EB0POLLMULTI");
+  // Other options, another chat, or a text with the question's words: not our poll.
+  CHECK_FALSE(evo::find_sent_poll(*page, jids, "Que tipo de imóvel?", {"Casa", "Apartamento"}));
+  CHECK_FALSE(
+      evo::find_sent_poll(*page, {"5511900000002@s.whatsapp.net"}, "Quando?", {"Já", "Depois"}));
+  CHECK_FALSE(evo::find_sent_text(*page, jids, "Que tipo de imóvel?"));
+}
+
 // --- against the fake server -------------------------------------------------------------
 
 TEST_CASE("send_text through the fake returns the key.id the server assigned") {

@@ -272,3 +272,97 @@ TEST_CASE("a 401 holds the instance's jobs until a connection.update says it is 
   CHECK(w.loop.count("SELECT COUNT(*) FROM sent_messages") == 2);
   CHECK(w.loop.count("SELECT COUNT(*) FROM failed_jobs") == 0);
 }
+
+TEST_CASE("with reply.typing on, each text is preceded by a composing presence for its length") {
+  world w;
+  REQUIRE(w.loop.start(fast({{"AIBUD_REPLY_TYPING", "on"},
+                             {"AIBUD_REPLY_TYPING_PER_CHAR", "1ms"},
+                             {"AIBUD_REPLY_TYPING_MIN", "10ms"},
+                             {"AIBUD_REPLY_TYPING_MAX", "2s"}})));
+  REQUIRE(w.loop.post(text("TYPE-1", 3, "Olá, tudo bem?")) == 200);
+  REQUIRE(w.loop.wait_settled(1));
+  CHECK(w.loop.scalar("SELECT status FROM jobs") == "done");
+
+  std::vector<std::string> order;
+  for (const auto& r : w.fake.requests())
+    if (r.path.rfind("/chat/sendPresence/", 0) == 0 || r.path.rfind(send_text, 0) == 0)
+      order.push_back(r.path);
+  CHECK(order ==
+        std::vector<std::string>{"/chat/sendPresence/acme-bot", "/message/sendText/acme-bot"});
+
+  auto presences = w.fake.requests_to("/chat/sendPresence/");
+  REQUIRE(presences.size() == 1);
+  const nlohmann::json body = presences[0].json();
+  CHECK(presences[0].header("apikey") == w.fake.config().instance_token);
+  CHECK(presences[0].status == 201);
+  CHECK(body.value("presence", "") == "composing");
+  const std::string number = body.value("number", "");
+  CHECK((number == phone(3) || number == digits(3)));
+  // One millisecond per character of the reply (UTF-8 characters, not bytes).
+  const std::string reply = w.loop.scalar("SELECT content FROM interactions WHERE direction='out'");
+  int64_t chars = 0;
+  for (unsigned char c : reply) chars += (c & 0xC0) != 0x80;
+  REQUIRE(chars > 10);
+  CHECK(body.value("delay", int64_t{0}) == chars);
+  // A presence is a look, not a message: nothing recorded, nothing charged for it.
+  CHECK(w.loop.count("SELECT COUNT(*) FROM sent_messages") == 1);
+  CHECK(w.loop.count("SELECT used FROM subscription_usage") == 1);
+}
+
+TEST_CASE("typing presence is off by default and a refused presence does not stop the reply") {
+  SUBCASE("off by default") {
+    world w;
+    REQUIRE(w.loop.start(fast()));
+    REQUIRE(w.loop.post(text("TYPE-2", 4, "Olá, tudo bem?")) == 200);
+    REQUIRE(w.loop.wait_settled(1));
+    CHECK(w.fake.requests_to("/chat/sendPresence/").empty());
+    CHECK(delivered(w.fake).size() == 1);
+  }
+  SUBCASE("a 500 on sendPresence") {
+    world w;
+    w.fake.fail_next(scripted_reply::evolution_error(500, "Connection Closed"), 1,
+                     "/chat/sendPresence/");
+    REQUIRE(w.loop.start(fast({{"AIBUD_REPLY_TYPING", "on"},
+                               {"AIBUD_REPLY_TYPING_PER_CHAR", "1ms"},
+                               {"AIBUD_REPLY_TYPING_MIN", "10ms"}})));
+    REQUIRE(w.loop.post(text("TYPE-3", 5, "Olá, tudo bem?")) == 200);
+    REQUIRE(w.loop.wait_settled(1));
+    CHECK(w.loop.scalar("SELECT status FROM jobs") == "done");
+    CHECK(w.fake.answered("/chat/sendPresence/", 500) == 1);
+    CHECK(delivered(w.fake).size() == 1);
+    CHECK(w.loop.count("SELECT attempts FROM jobs") == 1);
+  }
+}
+
+TEST_CASE("a SIGKILL after a sendPoll answered is reconciled through findMessages: one poll") {
+  world w;
+  // A seller gets a text and the property-type poll: the second send is the poll.
+  REQUIRE(w.loop.start(fast({{"AIBUD_TEST_FAULT", "sent:2"}})));
+  const wa_message m = text("KILL-POLL", 6, "quero vender meu apartamento");
+  REQUIRE(w.loop.post(m) == 200);
+  REQUIRE(w.loop.server()->wait(std::chrono::seconds(30)) == -SIGKILL);
+  REQUIRE(w.fake.answered("/message/sendPoll/", 201) == 1);
+  REQUIRE(delivered(w.fake).size() == 1);
+  REQUIRE(w.loop.count("SELECT COUNT(*) FROM sent_messages") == 0);
+
+  REQUIRE(w.loop.start(fast()));
+  REQUIRE(w.loop.wait_settled(1));
+  CHECK(w.loop.scalar("SELECT status FROM jobs") == "done");
+  CHECK(!w.fake.requests_to(find_messages).empty());
+  // Neither the text nor the poll went out twice, and both are recorded under their key.id.
+  CHECK(w.fake.requests_to("/message/sendPoll/").size() == 1);
+  CHECK(w.fake.requests_to(send_text).size() == 1);
+  auto stored = w.fake.stored("acme-bot");
+  REQUIRE(stored.size() == 2);
+  std::set<std::string> keys;
+  for (const auto& s : stored) keys.insert(s.key_id);
+  CHECK(keys.size() == 2);
+  std::set<std::string> recorded;
+  for (const auto& k : w.loop.rows("SELECT wa_message_id FROM sent_messages")) recorded.insert(k);
+  CHECK(recorded == keys);
+  // The open poll is the one that went out (its key.id matches votes).
+  const std::string poll_key =
+      w.loop.scalar("SELECT wa_message_id FROM sent_messages WHERE step = 'act.1'");
+  CHECK(w.loop.scalar("SELECT open_poll FROM contacts").find(poll_key) != std::string::npos);
+  CHECK(w.loop.count("SELECT COUNT(*) FROM credit_ledger WHERE kind = 'commit'") == 1);
+}

@@ -287,6 +287,16 @@ TEST_CASE("a bad enum value names the key and the choices") {
   CHECK(starts_with(f.load_error(), "ai.provider: expected one of auto|offline|gemini|openai"));
 }
 
+TEST_CASE("reply shaping keys are checked: typing is on or off, and max not below min") {
+  fixture f;
+  f.src.env = {{"AIBUD_REPLY_TYPING", "maybe"}};
+  CHECK(starts_with(f.load_error(), "reply.typing: expected one of on|off"));
+  f.src.env = {{"AIBUD_REPLY_TYPING_MIN", "5s"}, {"AIBUD_REPLY_TYPING_MAX", "1s"}};
+  CHECK(starts_with(f.load_error(), "reply.typing_max: must not be shorter than reply.typing_min"));
+  f.src.env = {{"AIBUD_REPLY_MAX_LENGTH", "-1"}};
+  CHECK(starts_with(f.load_error(), "reply.max_length"));
+}
+
 TEST_CASE("a bad duration names the key") {
   fixture f;
   for (const char* bad : {"5x", "s", "-5s", "1.5s", "", "10 s", "99999999999999d"}) {
