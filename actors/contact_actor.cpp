@@ -8,6 +8,7 @@
 //   an instance wake (connected again) that comes while a job runs is kept and applied when
 //   that run ends: the run may be the one about to wait for it.
 //   idle ──idle_timeout──▶ asks its instance to passivate it ──stop──▶ gone
+#include <map>
 #include <set>
 #include <utility>
 
@@ -114,6 +115,7 @@ struct contact_state {
   std::shared_ptr<posted_effects> fx;
   std::unique_ptr<job_runner> runner;
   std::set<int64_t> queue;                       // unfinished jobs known to this contact
+  std::map<int64_t, job_hint_ptr> hints;         // the intake's parse of queued jobs, by id
   std::optional<int64_t> running;                // the job in the runner
   bool blocked = false;                          // the head job waits (deferred or for credits)
   bool burst_wait = false;                       // ... for the rest of its burst
@@ -142,10 +144,11 @@ void on_tick(self_ptr self, uint64_t gen) {
   self->send(caf::actor_cast<instance_actor>(st.instance), idle_atom::value, st.slot, st.nudges);
 }
 
-void add_job(self_ptr self, int64_t id) {
+void add_job(self_ptr self, int64_t id, job_hint_ptr hint) {
   auto& st = self->state;
   const bool newer = st.queue.empty() || id > *st.queue.rbegin();
   st.queue.insert(id);
+  if (hint && st.running != id) st.hints[id] = std::move(hint);
   if (newer && st.running) st.newer_arrived = true;
   // A newer message of a waiting burst: the head re-plans now and merges into it at once.
   if (st.burst_wait && newer && !st.running) return start_next(self, wake_reason::burst);
@@ -162,6 +165,7 @@ void on_ran(self_ptr self, const run_result& r) {
     case run_result::kind::finished:
     case run_result::kind::failed:
       st.queue.erase(id);
+      st.hints.erase(id);
       break;
     case run_result::kind::waiting_credits:
       if (st.tenant) self->send(st.tenant, wait_atom::value, caf::actor_cast<caf::actor>(self));
@@ -204,6 +208,12 @@ void start_next(self_ptr self, wake_reason why) {
   }
   const int64_t id = *st.queue.begin();
   st.running = id;
+  // Only the first run of a job takes its hint; a retry reads the stored payload.
+  job_hint_ptr hint;
+  if (auto h = st.hints.find(id); h != st.hints.end()) {
+    hint = std::move(h->second);
+    st.hints.erase(h);
+  }
   if (st.services->tree)
     st.services->tree->contact_running(st.instance_id, st.slot, id,
                                        static_cast<int64_t>(st.queue.size()) - 1);
@@ -218,7 +228,7 @@ void start_next(self_ptr self, wake_reason why) {
         if (auto strong = weak.lock())
           caf::anon_send(caf::actor_cast<contact_actor>(strong), ran_atom::value, std::move(r));
       },
-      why);
+      why, std::move(hint));
 }
 
 // Reads the unfinished jobs stored under this contact's keys: a restarted contact's mailbox
@@ -272,9 +282,9 @@ contact_actor::behavior_type contact_behavior(self_ptr self, std::shared_ptr<job
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
   load_jobs(self);
   return {
-      [self](job_atom, int64_t id) {
+      [self](job_atom, int64_t id, job_hint_ptr hint) {
         ++self->state.nudges;
-        add_job(self, id);
+        add_job(self, id, std::move(hint));
       },
       [self](load_atom, const std::vector<int64_t>& ids) {
         self->state.queue.insert(ids.begin(), ids.end());

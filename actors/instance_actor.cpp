@@ -78,7 +78,8 @@ uint64_t slot_for(self_ptr self, const std::vector<std::string>& jids) {
   return id;
 }
 
-void route(self_ptr self, int64_t job_id, const std::vector<std::string>& jids) {
+void route(self_ptr self, int64_t job_id, const std::vector<std::string>& jids,
+           const job_hint_ptr& hint) {
   auto& st = self->state;
   // A job naming nobody (only the owner's own JID) still runs, to its DLQ entry; its
   // contact key is "".
@@ -87,10 +88,10 @@ void route(self_ptr self, int64_t job_id, const std::vector<std::string>& jids) 
   if (!slot.actor) {
     if (slot.restarts > 0) return;  // restarting: the new incarnation loads it from storage
     activate(self, id);             // loads this job from storage too
-    return;
+    if (!hint) return;              // the nudge only brings the intake's parse along
   }
   ++slot.sent;
-  self->send(slot.actor, job_atom::value, job_id);
+  self->send(slot.actor, job_atom::value, job_id, hint);
 }
 
 void passivate(self_ptr self, uint64_t id, uint64_t received) {
@@ -157,9 +158,8 @@ instance_actor::behavior_type instance_behavior(self_ptr self,
   }
   self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
   return {
-      [self](job_atom, int64_t job, const std::vector<std::string>& jids) {
-        route(self, job, jids);
-      },
+      [self](job_atom, int64_t job, const std::vector<std::string>& jids,
+             const job_hint_ptr& hint) { route(self, job, jids, hint); },
       [self](idle_atom, uint64_t slot, uint64_t received) { passivate(self, slot, received); },
       [self](respawn_atom, uint64_t slot) { respawn(self, slot); },
       [self](online_atom) { wake_contacts(self); },

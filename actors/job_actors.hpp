@@ -37,7 +37,7 @@ using tenant_actor = caf::typed_actor<caf::reacts_to<wait_atom, caf::actor>,
 
 // One person's conversation: runs their jobs one at a time, in id (arrival) order.
 using contact_actor =
-    caf::typed_actor<caf::reacts_to<job_atom, int64_t>,
+    caf::typed_actor<caf::reacts_to<job_atom, int64_t, job_hint_ptr>,
                      caf::reacts_to<load_atom, std::vector<int64_t>>,
                      caf::reacts_to<resume_atom, resume_fn>, caf::reacts_to<ran_atom, run_result>,
                      caf::reacts_to<wake_atom>, caf::reacts_to<online_atom>,
@@ -47,7 +47,7 @@ using contact_actor =
 // them; `online` (the instance is connected again, or changed) wakes every active contact so
 // that jobs held for the instance run at once.
 using instance_actor =
-    caf::typed_actor<caf::reacts_to<job_atom, int64_t, std::vector<std::string>>,
+    caf::typed_actor<caf::reacts_to<job_atom, int64_t, std::vector<std::string>, job_hint_ptr>,
                      caf::reacts_to<idle_atom, uint64_t, uint64_t>,
                      caf::reacts_to<respawn_atom, uint64_t>, caf::reacts_to<online_atom>>;
 
@@ -67,3 +67,4 @@ instance_actor spawn_instance(caf::local_actor* parent, std::shared_ptr<job_serv
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aibud::actors::resume_fn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aibud::actors::run_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aibud::actors::job_hint_ptr)

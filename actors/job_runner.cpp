@@ -17,6 +17,7 @@
 #include "actors/lead_agent.hpp"
 #include "actors/poll_manager.hpp"
 #include "actors/vision_estimator.hpp"
+#include "adapters/evolution/webhook_parser.hpp"
 #include "base/crypto.hpp"
 #include "base/log.hpp"
 #include "base/time.hpp"
@@ -122,8 +123,13 @@ status mark_alerts(storage::write_context& w, int64_t tenant_id, int64_t now, ru
 class job_run : public std::enable_shared_from_this<job_run> {
  public:
   job_run(std::shared_ptr<effects> fx, const runner_settings& s, int64_t id,
-          std::function<void(run_result)> done, wake_reason why)
-      : fx_(std::move(fx)), s_(s), id_(id), why_(why), done_(std::move(done)) {}
+          std::function<void(run_result)> done, wake_reason why, job_hint_ptr hint)
+      : fx_(std::move(fx)),
+        s_(s),
+        id_(id),
+        why_(why),
+        hint_(hint && hint->job_id == id ? std::move(hint) : nullptr),
+        done_(std::move(done)) {}
 
   void start();
 
@@ -145,7 +151,8 @@ class job_run : public std::enable_shared_from_this<job_run> {
   lead_context lead_ctx(int64_t now) const;
   agent_plan current_plan() const;
   status release_reservation(storage::write_context& w);
-  status write_finish(storage::write_context& w);
+  // `steps`: the journal as this write leaves it (finish_write serializes it beforehand).
+  status write_finish(storage::write_context& w, const std::string& steps);
   status dlq_in(storage::write_context& w, const std::string& why);
 
   void next();
@@ -176,6 +183,7 @@ class job_run : public std::enable_shared_from_this<job_run> {
   const runner_settings s_;
   const int64_t id_;
   const wake_reason why_;
+  const job_hint_ptr hint_;  // the intake's parse of this job's payload, when it came along
   std::function<void(run_result)> done_;
 
   storage::job job_;
@@ -324,7 +332,15 @@ lead_context job_run::lead_ctx(int64_t now) const {
 }
 
 status job_run::decide_context(storage::write_context& w, int64_t now) {
-  auto in = read_inbound(job_.payload);
+  // The payload parsed once: by the intake (the hint), else here.
+  std::shared_ptr<const job_hint> parsed = hint_;
+  if (!parsed) {
+    auto e = evolution::parse_webhook(job_.payload, "");
+    if (!e) return dlq_in(w, "unreadable payload: " + e.err().message);
+    parsed = hint_of(id_, *e);
+    if (!parsed) return dlq_in(w, "unreadable payload: not a message event");
+  }
+  auto in = parsed->in;
   if (!in) return dlq_in(w, "unreadable payload: " + in.err().message);
   if (in->jids.empty()) {
     auto stored = nlohmann::json::parse(job_.sender_jids, nullptr, false);
@@ -338,8 +354,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
   contact_ = std::move(*c);
   auto usage = w.usage().current(instance_.tenant_id, now);
   if (!usage) return usage.err();
-  auto read = read_lead_event(job_.payload, id_);
-  lead_event event = read ? *read : lead_event{};
+  const lead_event& event = parsed->event;
 
   std::optional<decision> gated;
   if (in->type == inbound::kind::business && job_.wa_message_id) {
@@ -907,7 +922,7 @@ void job_run::on_send_failure(const send_result& r, const char* what) {
   }
 }
 
-status job_run::write_finish(storage::write_context& w) {
+status job_run::write_finish(storage::write_context& w, const std::string& steps) {
   const int64_t now = now_ms();
   const context_step& cs = *journal_.context;
   const bool out_of_credits = journal_.reserve && journal_.reserve->insufficient;
@@ -998,7 +1013,7 @@ status job_run::write_finish(storage::write_context& w) {
     journal_.charge = true;
     result_.settled = true;
   }
-  if (auto s = w.jobs().set_steps(id_, serialize(journal_)); !s) return s;
+  if (auto s = w.jobs().set_steps(id_, steps); !s) return s;
   const char* final_status = out_of_credits ? js::out_of_credits : js::done;
   if (auto s = w.jobs().set_status(id_, final_status); !s) return s;
   result_.what = run_result::kind::finished;
@@ -1008,7 +1023,15 @@ status job_run::write_finish(storage::write_context& w) {
 
 void job_run::finish_write() {
   auto self = shared_from_this();
-  write([self](storage::write_context& w) { return self->write_finish(w); },
+  // The journal as write C leaves it (recorded, and charged unless out of credits), serialized
+  // here: the writer thread, which every message's writes queue for, only stores it.
+  const bool was_recorded = journal_.record, was_charged = journal_.charge;
+  journal_.record = true;
+  if (!(journal_.reserve && journal_.reserve->insufficient)) journal_.charge = true;
+  auto steps = std::make_shared<const std::string>(serialize(journal_));
+  journal_.record = was_recorded;
+  journal_.charge = was_charged;
+  write([self, steps](storage::write_context& w) { return self->write_finish(w, *steps); },
         [self] {
           fault_point("done");
           // The agents' audit notes, as events once they are committed (the operator's
@@ -1170,8 +1193,19 @@ job_runner::job_runner(std::shared_ptr<effects> fx, runner_settings settings)
   if (!settings_.breakers) settings_.breakers = std::make_shared<breaker_set>();
 }
 
-void job_runner::run(int64_t job_id, std::function<void(run_result)> done, wake_reason why) {
-  std::make_shared<job_run>(fx_, settings_, job_id, std::move(done), why)->start();
+void job_runner::run(int64_t job_id, std::function<void(run_result)> done, wake_reason why,
+                     job_hint_ptr hint) {
+  std::make_shared<job_run>(fx_, settings_, job_id, std::move(done), why, std::move(hint))->start();
+}
+
+job_hint_ptr hint_of(int64_t job_id, const evolution::event& e) {
+  const evolution::message* m = e.as_message();
+  if (!m) return nullptr;
+  auto hint = std::make_shared<job_hint>();
+  hint->job_id = job_id;
+  hint->in = inbound_of(e);
+  hint->event = to_lead_event(*m, job_id);
+  return hint;
 }
 
 milliseconds retry_delay(const runner_settings& s, int64_t attempt,

@@ -29,6 +29,7 @@
 
 #include "actors/burst_merge.hpp"
 #include "actors/circuit_breaker.hpp"
+#include "actors/lead_agent.hpp"
 #include "actors/reply_agent.hpp"
 #include "actors/reply_shaping.hpp"
 #include "adapters/ai/gateway.hpp"
@@ -135,6 +136,19 @@ struct runner_settings {
   shaping_settings shaping;
 };
 
+// What the intake parsed from a job's webhook before committing it, handed along with the
+// job's first nudge so that the job's first write does not parse the stored payload again
+// (on the writer thread, where every message's writes queue). The stored payload stays the
+// truth: a job without a hint (a restart, a retry, a replay) reads it.
+struct job_hint {
+  int64_t job_id = 0;
+  result<inbound> in = inbound{};
+  lead_event event;
+};
+using job_hint_ptr = std::shared_ptr<const job_hint>;
+// The hint of a committed message event; null for any other event.
+job_hint_ptr hint_of(int64_t job_id, const evolution::event& e);
+
 // What a run left the job as.
 struct run_result {
   enum class kind {
@@ -198,7 +212,7 @@ class job_runner {
   // gone). At most one run per job at a time (the contact actor's job); runs of different
   // jobs may overlap. `why`: a waiting job of that kind runs before its `not_before`.
   void run(int64_t job_id, std::function<void(run_result)> done,
-           wake_reason why = wake_reason::none);
+           wake_reason why = wake_reason::none, job_hint_ptr hint = nullptr);
 
   const runner_settings& settings() const { return settings_; }
 

@@ -74,7 +74,11 @@ std::string to_string(decision::kind k) {
 result<inbound> read_inbound(const std::string& payload) {
   auto e = evolution::parse_webhook(payload, "");
   if (!e) return e.err();
-  const evolution::message* m = e->as_message();
+  return inbound_of(*e);
+}
+
+result<inbound> inbound_of(const evolution::event& e) {
+  const evolution::message* m = e.as_message();
   if (!m) return make_error(errc::invalid_argument, "job payload: not a message event");
   inbound in;
   in.push_name = m->push_name;
@@ -88,7 +92,7 @@ result<inbound> read_inbound(const std::string& payload) {
     in.type = inbound::kind::image;
     in.text = i->caption;
   }
-  if (e->kind == evolution::event_kind::business_message) in.type = inbound::kind::business;
+  if (e.kind == evolution::event_kind::business_message) in.type = inbound::kind::business;
   return in;
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/ai/gateway.hpp"
+#include "adapters/evolution/events.hpp"
 #include "base/error.hpp"
 #include "storage/records.hpp"
 
@@ -39,6 +40,8 @@ std::string to_string(inbound::kind k);
 
 // Reads a job's stored payload. Errors: invalid_argument when it is not a message event.
 result<inbound> read_inbound(const std::string& payload);
+// The same from an event already parsed (the intake's, or read_inbound's).
+result<inbound> inbound_of(const evolution::event& e);
 
 struct agent_settings {
   std::chrono::milliseconds max_message_age{15 * 60 * 1000};

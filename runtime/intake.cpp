@@ -168,7 +168,7 @@ void intake::commit(int64_t instance_id, evolution::event event,
           log::error("webhook commit failed", {{"error", s.err().message}});
           p->out.status = commit_outcome::unavailable;
         } else if (p->out.job_id != 0 && on_committed_) {
-          on_committed_(p->out.job_id);
+          on_committed_(p->out.job_id, instance_id, p->event);
         } else if (const auto* c = p->event.as_connection(); c && on_connection_) {
           on_connection_(instance_id, c->state);
         }

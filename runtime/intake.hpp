@@ -22,7 +22,8 @@ namespace aibud::runtime {
 class intake {
  public:
   // Called after each accepted job committed (the dispatcher's nudge), on the writer thread.
-  using committed_fn = std::function<void(int64_t job_id)>;
+  using committed_fn =
+      std::function<void(int64_t job_id, int64_t instance_id, const evolution::event& event)>;
 
   // REQUIRES: `writer` and `sealer` outlive the intake.
   intake(storage::writer& writer, const secrets::sealer& sealer,

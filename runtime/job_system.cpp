@@ -37,7 +37,8 @@ using actors::send_target;
 // actors on first use (linked: they end with the dispatcher, and a restarted dispatcher
 // reloads every unfinished job from storage).
 using dispatcher_actor =
-    caf::typed_actor<caf::reacts_to<job_atom, int64_t, int64_t, int64_t, std::vector<std::string>>,
+    caf::typed_actor<caf::reacts_to<job_atom, int64_t, int64_t, int64_t, std::vector<std::string>,
+                                    actors::job_hint_ptr>,
                      caf::reacts_to<load_atom>, caf::reacts_to<online_atom, int64_t>>;
 
 const caf::atom_value dispatcher_key = caf::atom("jobs_disp");
@@ -63,7 +64,7 @@ std::vector<std::string> jids_of(const std::string& sender_jids, const std::stri
 }
 
 void route(dispatcher_ptr self, int64_t job, int64_t instance_id, int64_t tenant_id,
-           const std::vector<std::string>& jids) {
+           const std::vector<std::string>& jids, const actors::job_hint_ptr& hint) {
   auto& st = self->state;
   auto t = st.tenants.find(tenant_id);
   if (t == st.tenants.end()) {
@@ -75,7 +76,7 @@ void route(dispatcher_ptr self, int64_t job, int64_t instance_id, int64_t tenant
     i = st.instances
             .emplace(instance_id, actors::spawn_instance(self, st.services, t->second, instance_id))
             .first;
-  self->send(i->second, job_atom::value, job, jids);
+  self->send(i->second, job_atom::value, job, jids, hint);
 }
 
 // Every unfinished job, in id order, a page per writer call so that the first jobs run while
@@ -127,7 +128,8 @@ void load_page(std::shared_ptr<backlog_load> load) {
         if (!strong) return;
         auto me = caf::actor_cast<dispatcher_actor>(strong);
         for (auto& f : *page)
-          caf::anon_send(me, job_atom::value, f.job, f.instance, f.tenant, f.jids);
+          caf::anon_send(me, job_atom::value, f.job, f.instance, f.tenant, f.jids,
+                         actors::job_hint_ptr{});
         load->count += static_cast<int64_t>(page->size());
         if (page->size() == static_cast<std::size_t>(backlog_page)) {
           load->after = page->back().job;
@@ -159,7 +161,8 @@ dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self,
   self->send(self, load_atom::value);
   return {
       [self](job_atom, int64_t job, int64_t instance, int64_t tenant,
-             const std::vector<std::string>& jids) { route(self, job, instance, tenant, jids); },
+             const std::vector<std::string>& jids,
+             const actors::job_hint_ptr& hint) { route(self, job, instance, tenant, jids, hint); },
       [self](load_atom) { load_unfinished(self); },
       [self](online_atom, int64_t instance_id) { wake_instance(self, instance_id); },
   };
@@ -394,7 +397,7 @@ status job_system::start() {
 void job_system::nudge(int64_t job_id) {
   impl& m = *impl_;
   if (!m.started || m.services->stopping.load()) return;
-  int64_t instance_id = 0, tenant_id = 0;
+  int64_t instance_id = 0;
   std::vector<std::string> jids;
   {
     std::lock_guard<std::mutex> lock(m.read_mutex);
@@ -406,6 +409,28 @@ void job_system::nudge(int64_t job_id) {
     }
     instance_id = j->instance_id;
     jids = jids_of(j->sender_jids, j->contact_key);
+  }
+  dispatch(job_id, instance_id, std::move(jids), nullptr);
+}
+
+void job_system::committed(int64_t job_id, int64_t instance_id, const evolution::event& event) {
+  impl& m = *impl_;
+  if (!m.started || m.services->stopping.load()) return;
+  auto hint = actors::hint_of(job_id, event);
+  if (!hint) return nudge(job_id);
+  // The row's sender_jids are the message's JIDs (intake::job_of); its contact key is the
+  // canonical one of them.
+  std::vector<std::string> jids = hint->in ? hint->in->jids : std::vector<std::string>{};
+  if (jids.empty()) return nudge(job_id);
+  dispatch(job_id, instance_id, std::move(jids), std::move(hint));
+}
+
+void job_system::dispatch(int64_t job_id, int64_t instance_id, std::vector<std::string> jids,
+                          std::shared_ptr<const actors::job_hint> hint) {
+  impl& m = *impl_;
+  int64_t tenant_id = 0;
+  {
+    std::lock_guard<std::mutex> lock(m.read_mutex);
     auto t = m.tenant_of.find(instance_id);
     if (t == m.tenant_of.end()) {
       auto inst = m.instances->get(instance_id);
@@ -419,7 +444,7 @@ void job_system::nudge(int64_t job_id) {
   auto target = sys.registry().get(dispatcher_key);
   if (!target) return;  // restarting: it reloads every unfinished job itself
   caf::anon_send(caf::actor_cast<dispatcher_actor>(target), job_atom::value, job_id, instance_id,
-                 tenant_id, std::move(jids));
+                 tenant_id, std::move(jids), std::move(hint));
 }
 
 void job_system::instance_changed(int64_t instance_id) {

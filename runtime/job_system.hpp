@@ -24,6 +24,12 @@
 namespace aibud::storage {
 class writer;
 }
+namespace aibud::evolution {
+struct event;
+}
+namespace aibud::actors {
+struct job_hint;
+}
 
 namespace aibud::runtime {
 
@@ -41,10 +47,16 @@ class job_system {
   // crash) job to its instance. Errors: unavailable when the database cannot be read.
   status start();
 
-  // A job committed by the intake: routes it. Thread-safe (called on the writer thread).
+  // A job in the database (a replayed dead letter): reads its row and routes it. Thread-safe.
   void nudge(int64_t job_id);
-  std::function<void(int64_t)> committed_fn() {
-    return [this](int64_t id) { nudge(id); };
+  // A job the intake just committed from `event` (a message): routed with the intake's parse
+  // (actors::job_hint), so neither this nor the job's first write reads and parses it again.
+  // Thread-safe (called on the writer thread).
+  void committed(int64_t job_id, int64_t instance_id, const evolution::event& event);
+  std::function<void(int64_t, int64_t, const evolution::event&)> committed_fn() {
+    return [this](int64_t id, int64_t instance_id, const evolution::event& event) {
+      committed(id, instance_id, event);
+    };
   }
 
   // The instance's row changed so that jobs held for it may go now (its key was replaced, it
@@ -74,6 +86,9 @@ class job_system {
   struct impl;
 
  private:
+  void dispatch(int64_t job_id, int64_t instance_id, std::vector<std::string> jids,
+                std::shared_ptr<const actors::job_hint> hint);
+
   std::unique_ptr<impl> impl_;
 };
 

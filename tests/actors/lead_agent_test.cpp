@@ -2,9 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include "actors/job_runner.hpp"
 #include "actors/reply_agent.hpp"
 #include "actors/vision_estimator.hpp"
 #include "adapters/ai/offline_provider.hpp"
+#include "adapters/evolution/webhook_parser.hpp"
 #include "base/crypto.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -182,6 +184,44 @@ TEST_CASE("a job's payload reads as a lead event: text, image and poll vote samp
       read_lead_event("{\"event\":\"connection.update\",\"instance\":\"x\",\"data\":"
                       "{\"state\":\"open\"}}",
                       1));
+}
+
+TEST_CASE("the intake's parse handed along as a hint reads as the stored payload does") {
+  for (const char* sample :
+       {"/messages-upsert-text.json", "/messages-upsert-image.json", "/poll-vote.json",
+        "/messages-upsert-from-me.json", "/messages-upsert-extended-text.json"}) {
+    CAPTURE(sample);
+    auto event =
+        evolution::parse_webhook(testing::read_file(std::string(AIBUD_SAMPLES_DIR) + sample), "");
+    REQUIRE(event);
+    auto hint = hint_of(7, *event);
+    REQUIRE(hint);
+    CHECK(hint->job_id == 7);
+    // What the job row keeps (apikey stripped) reads the same as what the intake parsed.
+    auto in = read_inbound(event->stored_payload);
+    auto lead = read_lead_event(event->stored_payload, 7);
+    REQUIRE(in);
+    REQUIRE(lead);
+    REQUIRE(hint->in);
+    CHECK(hint->in->type == in->type);
+    CHECK(hint->in->text == in->text);
+    CHECK(hint->in->jids == in->jids);
+    CHECK(hint->in->reply_jid == in->reply_jid);
+    CHECK(hint->in->push_name == in->push_name);
+    CHECK(hint->in->sent_at_ms == in->sent_at_ms);
+    CHECK(hint->event.what == lead->what);
+    CHECK(hint->event.job_id == lead->job_id);
+    CHECK(hint->event.message_id == lead->message_id);
+    CHECK(hint->event.text == lead->text);
+    CHECK(hint->event.mime_type == lead->mime_type);
+    CHECK(hint->event.inline_base64 == lead->inline_base64);
+    CHECK(hint->event.vote.poll_id == lead->vote.poll_id);
+    CHECK(hint->event.vote.selected_options == lead->vote.selected_options);
+  }
+  auto connection =
+      evolution::parse_webhook(testing::read_file(AIBUD_SAMPLES_DIR "/connection-update.json"), "");
+  REQUIRE(connection);
+  CHECK_FALSE(hint_of(7, *connection));  // only message events become jobs
 }
 
 TEST_CASE("agent steps and plans survive the journal's JSON") {
