@@ -175,6 +175,9 @@ void on_ran(self_ptr self, const run_result& r) {
     case run_result::kind::not_due:
     case run_result::kind::retry_later: {
       st.blocked = true;
+      // The queue may wait long (an instance held for hours): its jobs parse their payloads
+      // when they run rather than keep the intake's parse in memory meanwhile.
+      st.hints.clear();
       const int64_t delay = std::max<int64_t>(1, r.not_before - time::now_ms());
       self->delayed_send(self, std::chrono::milliseconds(delay), wake_atom::value);
       break;

@@ -338,7 +338,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
     auto e = evolution::parse_webhook(job_.payload, "");
     if (!e) return dlq_in(w, "unreadable payload: " + e.err().message);
     parsed = hint_of(id_, *e);
-    if (!parsed) return dlq_in(w, "unreadable payload: not a message event");
+    if (!parsed) return dlq_in(w, "unreadable payload: job payload: not a message event");
   }
   auto in = parsed->in;
   if (!in) return dlq_in(w, "unreadable payload: " + in.err().message);
@@ -1205,6 +1205,9 @@ job_hint_ptr hint_of(int64_t job_id, const evolution::event& e) {
   hint->job_id = job_id;
   hint->in = inbound_of(e);
   hint->event = to_lead_event(*m, job_id);
+  // A queued hint must not pin a photo's bytes: write A reloads them from the payload anyway
+  // (load_media), as the journal keeps none.
+  hint->event.inline_base64.clear();
   return hint;
 }
 

@@ -139,7 +139,8 @@ struct runner_settings {
 // What the intake parsed from a job's webhook before committing it, handed along with the
 // job's first nudge so that the job's first write does not parse the stored payload again
 // (on the writer thread, where every message's writes queue). The stored payload stays the
-// truth: a job without a hint (a restart, a retry, a replay) reads it.
+// truth: a job without a hint (a restart, a retry, a replay) reads it. A photo's inline bytes
+// are left out (write A reads them from the payload), so queued hints stay small.
 struct job_hint {
   int64_t job_id = 0;
   result<inbound> in = inbound{};

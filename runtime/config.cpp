@@ -403,6 +403,12 @@ status check_together(const config& cfg) {
   if (cfg.jobs.retry_max < cfg.jobs.retry_base)
     return make_error(errc::invalid_argument,
                       "jobs.retry_max: must not be shorter than jobs.retry_base");
+  if (cfg.reply.typing_max > std::chrono::seconds(30))
+    return make_error(errc::invalid_argument,
+                      "reply.typing_max: at most 30s (the contact waits while it types)");
+  if (cfg.reply.max_length > 0 && cfg.reply.max_length < 100)
+    return make_error(errc::invalid_argument,
+                      "reply.max_length: 0 (never split) or at least 100 bytes");
   if (cfg.reply.typing_max < cfg.reply.typing_min)
     return make_error(errc::invalid_argument,
                       "reply.typing_max: must not be shorter than reply.typing_min");

@@ -15,6 +15,8 @@
 // for --duration: request k comes from contact k mod --contacts (each its own phone JID, so
 // every contact gets its messages interleaved with the others'), and --fresh stamps each
 // message with the current time (else the sample's old timestamp makes the runtime skip it).
+// A request answered 503 (overloaded) is sent again, as Evolution retries it, so that every
+// one of the N messages reaches the server.
 //
 //   bench_intake_loadgen ... --total N [--contacts C] [--fresh] [--first-contact F]
 //
@@ -36,6 +38,7 @@
 #include <sstream>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -196,6 +199,7 @@ struct connection {
   std::string in;
   steady::time_point started;
   bool waiting = false;  // a request is in flight
+  bool resend = false;   // counted runs: the last request was answered 503, send it again
 };
 
 struct tally {
@@ -285,9 +289,11 @@ class load_run {
 
   void start(std::size_t i) {
     connection& c = conns_[i];
-    if (total_ > 0 && issued_ >= total_) return;
-    ++issued_;
-    tpl_.next(c.out);
+    if (!std::exchange(c.resend, false)) {
+      if (total_ > 0 && issued_ >= total_) return;
+      ++issued_;
+      tpl_.next(c.out);
+    }
     c.sent = 0;
     c.waiting = true;
     c.started = steady::now();
@@ -349,6 +355,9 @@ class load_run {
     }
     c.in.erase(0, head_end + 4 + length);
     c.waiting = false;
+    // A counted run must deliver every message, as Evolution does by retrying a 503 (the
+    // writer's queue was full): the same request goes again (it is counted again, too).
+    c.resend = total_ > 0 && status == 503;
     last_answer_ = now;
     if (closing) return reopen(i);
     if (now < window_end_) start(i);

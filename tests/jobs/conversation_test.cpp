@@ -202,37 +202,15 @@ class fake_gemini {
 // Webhooks as Evolution posts them (examples/evolution/*.json).
 
 json upsert(const std::string& id, json message, const std::string& type) {
-  return {{"event", "messages.upsert"},
-          {"instance", "acme-bot"},
-          {"data",
-           {{"key",
-             {{"remoteJid", lead},
-              {"fromMe", false},
-              {"id", id},
-              {"participant", ""},
-              {"addressingMode", "pn"}}},
-            {"pushName", "Lead"},
-            {"status", "DELIVERY_ACK"},
-            {"message", std::move(message)},
-            {"messageType", type},
-            {"messageTimestamp", static_cast<int64_t>(std::time(nullptr))},
-            {"source", "android"}}},
-          {"sender", "5511900000000@s.whatsapp.net"}};
+  return upsert_from(lead, id, std::move(message), type);
 }
 
 json text(const std::string& id, const std::string& body) {
   return upsert(id, {{"conversation", body}}, "conversation");
 }
 
-// A decrypted vote (Evolution ≥ 2.3.7) on the poll Evolution stored under `poll_key`.
 json vote(const std::string& id, const std::string& poll_key, const std::string& option) {
-  json msg = {
-      {"pollUpdateMessage",
-       {{"pollCreationMessageKey", {{"remoteJid", lead}, {"fromMe", true}, {"id", poll_key}}},
-        {"vote", {{"selectedOptions", {option}}}}}}};
-  auto body = upsert(id, msg, "pollUpdateMessage");
-  body["data"]["pollUpdates"] = {{{"name", option}, {"voters", {lead}}}};
-  return body;
+  return vote_from(lead, id, poll_key, option);
 }
 
 // A photo without inline base64 (webhook base64 off): aibud must fetch it from Evolution.

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <ctime>
 #include <regex>
 #include <stdexcept>
 
@@ -136,6 +137,37 @@ wa_message text_from(const std::string& id, const std::string& remote_jid,
   m.remote_jid = remote_jid;
   m.text = body;
   return m;
+}
+
+nlohmann::json upsert_from(const std::string& remote_jid, const std::string& id,
+                           nlohmann::json message, const std::string& type) {
+  return {{"event", "messages.upsert"},
+          {"instance", "acme-bot"},
+          {"data",
+           {{"key",
+             {{"remoteJid", remote_jid},
+              {"fromMe", false},
+              {"id", id},
+              {"participant", ""},
+              {"addressingMode", "pn"}}},
+            {"pushName", "Lead"},
+            {"status", "DELIVERY_ACK"},
+            {"message", std::move(message)},
+            {"messageType", type},
+            {"messageTimestamp", static_cast<int64_t>(std::time(nullptr))},
+            {"source", "android"}}},
+          {"sender", "5511900000000@s.whatsapp.net"}};
+}
+
+nlohmann::json vote_from(const std::string& remote_jid, const std::string& id,
+                         const std::string& poll_key, const std::string& option) {
+  nlohmann::json msg = {
+      {"pollUpdateMessage",
+       {{"pollCreationMessageKey", {{"remoteJid", remote_jid}, {"fromMe", true}, {"id", poll_key}}},
+        {"vote", {{"selectedOptions", {option}}}}}}};
+  auto body = upsert_from(remote_jid, id, msg, "pollUpdateMessage");
+  body["data"]["pollUpdates"] = {{{"name", option}, {"voters", {remote_jid}}}};
+  return body;
 }
 
 int64_t job_loop::active_contacts() {

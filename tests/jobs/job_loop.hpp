@@ -36,6 +36,15 @@ struct evolution_instance {
 // A text message from `remote_jid`.
 wa_message text_from(const std::string& id, const std::string& remote_jid, const std::string& body);
 
+// A messages.upsert envelope of instance acme-bot from `remote_jid` (a phone JID), sent now,
+// carrying `message` (the `message` object) of `type` (the messageType).
+nlohmann::json upsert_from(const std::string& remote_jid, const std::string& id,
+                           nlohmann::json message, const std::string& type);
+// A decrypted vote (Evolution >= 2.3.7) by `remote_jid` for `option` of the poll whose sendPoll
+// answered `poll_key`.
+nlohmann::json vote_from(const std::string& remote_jid, const std::string& id,
+                         const std::string& poll_key, const std::string& option);
+
 class job_loop {
  public:
   // A database with tenant `acme` (`credits`) and sandbox instance `acme-bot`.

@@ -19,15 +19,7 @@ namespace {
 const char* lead = "5511977770001@s.whatsapp.net";
 
 nlohmann::json upsert(const std::string& id, nlohmann::json message, const std::string& type) {
-  return {{"event", "messages.upsert"},
-          {"instance", "acme-bot"},
-          {"data",
-           {{"key", {{"remoteJid", lead}, {"fromMe", false}, {"id", id}, {"participant", ""}}},
-            {"pushName", "Lead"},
-            {"message", std::move(message)},
-            {"messageType", type},
-            {"messageTimestamp", static_cast<int64_t>(std::time(nullptr))}}},
-          {"sender", "5511900000000@s.whatsapp.net"}};
+  return upsert_from(lead, id, std::move(message), type);
 }
 
 wa_message said(const std::string& id, const std::string& text) {
@@ -38,15 +30,8 @@ wa_message said(const std::string& id, const std::string& text) {
   return m;
 }
 
-// A decrypted vote (Evolution ≥ 2.3.7) on the poll whose sendPoll answered `poll_key`.
 nlohmann::json vote(const std::string& id, const std::string& poll_key, const std::string& option) {
-  nlohmann::json msg = {
-      {"pollUpdateMessage",
-       {{"pollCreationMessageKey", {{"remoteJid", lead}, {"fromMe", true}, {"id", poll_key}}},
-        {"vote", {{"selectedOptions", {option}}}}}}};
-  auto body = upsert(id, msg, "pollUpdateMessage");
-  body["data"]["pollUpdates"] = {{{"name", option}, {"voters", {lead}}}};
-  return body;
+  return vote_from(lead, id, poll_key, option);
 }
 
 nlohmann::json photo(const std::string& id, const std::string& bytes) {

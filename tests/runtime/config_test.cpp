@@ -295,6 +295,10 @@ TEST_CASE("reply shaping keys are checked: typing is on or off, and max not belo
   CHECK(starts_with(f.load_error(), "reply.typing_max: must not be shorter than reply.typing_min"));
   f.src.env = {{"AIBUD_REPLY_MAX_LENGTH", "-1"}};
   CHECK(starts_with(f.load_error(), "reply.max_length"));
+  f.src.env = {{"AIBUD_REPLY_MAX_LENGTH", "1"}};
+  CHECK(starts_with(f.load_error(), "reply.max_length: 0 (never split) or at least 100 bytes"));
+  f.src.env = {{"AIBUD_REPLY_TYPING_MAX", "10m"}};
+  CHECK(starts_with(f.load_error(), "reply.typing_max: at most 30s"));
 }
 
 TEST_CASE("a bad duration names the key") {
