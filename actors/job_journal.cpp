@@ -13,18 +13,21 @@ T field(const json& j, const char* name, T fallback) {
 }
 
 json to_json(const context_step& c) {
-  return {{"decision", c.decision},
-          {"reason", c.reason},
-          {"contact_id", c.contact_id},
-          {"tenant_id", c.tenant_id},
-          {"period_start", c.period_start},
-          {"cost", c.cost},
-          {"kind", c.kind},
-          {"text", c.text},
-          {"jid", c.jid},
-          {"ai_inputs", c.ai_inputs},
-          {"agent_step", c.agent_step},
-          {"members", c.members}};
+  json j = {{"decision", c.decision},
+            {"reason", c.reason},
+            {"contact_id", c.contact_id},
+            {"tenant_id", c.tenant_id},
+            {"period_start", c.period_start},
+            {"cost", c.cost},
+            {"kind", c.kind},
+            {"text", c.text},
+            {"jid", c.jid},
+            {"agent_step", c.agent_step},
+            {"members", c.members}};
+  // Only journals written before the lead agents carry their request; newer ones rebuild it
+  // from agent_step (lead_agent.hpp request_for), so no row stores a prompt and a history.
+  if (!c.ai_inputs.is_null() && !c.ai_inputs.empty()) j["ai_inputs"] = c.ai_inputs;
+  return j;
 }
 
 context_step context_of(const json& j) {

@@ -25,7 +25,9 @@ struct context_step {
   std::string kind;          // text | image | business | other
   std::string text;          // the inbound text (caption for images)
   std::string jid;           // where replies go
-  nlohmann::json ai_inputs;  // the AI request's inputs (reply_agent's encoding)
+  // The AI request's inputs (reply_agent's encoding): only in journals written before the
+  // lead agents, whose requests are rebuilt from `agent_step` instead.
+  nlohmann::json ai_inputs;
   // The lead agent's step (lead_agent's to_json(agent_step)); null for journals written
   // before the lead agents ran in the runner.
   nlohmann::json agent_step = nlohmann::json();

@@ -198,7 +198,8 @@ class job_run : public std::enable_shared_from_this<job_run> {
   std::set<std::size_t> typed_;     // sends whose typing presence this run has shown
   std::optional<agent_step> step_;  // the lead agent's step, from the journal
   ai::ai_request request_;          // the AI call being prepared (images attached)
-  std::vector<audit_note> audits_;  // emitted as events once write C committed
+  std::optional<ai::ai_request> decided_request_;  // built by this run's write A
+  std::vector<audit_note> audits_;                 // emitted as events once write C committed
   mode mode_ = mode::proceed;
   bool ended_ = false;  // write A settled the job (finished, waiting or failed)
   run_result result_;
@@ -280,9 +281,8 @@ status job_run::write_start(storage::write_context& w) {
     if (auto s = reserve(w, now); !s) return s;
     if (ended_) return ok_status();
   }
-  if (auto s = w.jobs().begin_attempt(id_); !s) return s;
+  if (auto s = w.jobs().begin_attempt(id_, serialize(journal_)); !s) return s;
   attempts_ = job_.attempts + 1;
-  if (auto s = w.jobs().set_steps(id_, serialize(journal_)); !s) return s;
   result_.status = js::running;
   mode_ = mode::proceed;
   return ok_status();
@@ -392,8 +392,9 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
       cs.decision = to_string(decision::kind::reply);
       cs.cost = step.max_cost;
       if (step.what == agent_step::kind::ask_ai) {
+        // Kept for this run's AI call; the journal keeps the step, a retry rebuilds it.
         route_model(step.request);
-        cs.ai_inputs = encode_request(step.request);
+        decided_request_ = step.request;
       } else {
         // No model: the plan is known now and waits in the journal for the sends.
         ai_step planned;
@@ -547,8 +548,8 @@ status job_run::record_inbound_only(storage::write_context& w, const std::string
   if (pause_until) contact_.paused_until = pause_until;
   if (auto s = w.contacts().save(contact_); !s) return s;
   journal_.record = true;
-  if (auto s = w.jobs().set_steps(id_, serialize(journal_)); !s) return s;
-  if (auto s = w.jobs().set_status(id_, final_status); !s) return s;
+  if (auto s = w.jobs().set_status(id_, final_status, std::nullopt, serialize(journal_)); !s)
+    return s;
   result_.what = run_result::kind::finished;
   result_.status = final_status;
   ended_ = true;
@@ -642,7 +643,17 @@ void job_run::route_model(ai::ai_request& request) const {
 
 void job_run::call_ai() {
   if (breaker_open("ai")) return;
-  request_ = decode_request(journal_.context->ai_inputs);
+  if (decided_request_) {
+    request_ = std::move(*decided_request_);
+    decided_request_.reset();
+  } else if (!journal_.context->ai_inputs.is_null() && !journal_.context->ai_inputs.empty()) {
+    request_ = decode_request(journal_.context->ai_inputs);  // a journal of the reply agent
+  } else if (step_ && step_->what == agent_step::kind::ask_ai) {
+    request_ = request_for(lead_ctx(now_ms()), *step_);
+    route_model(request_);
+  } else {
+    return dlq("journal: the AI step has no request to rebuild");
+  }
   // The chosen model keeps failing with 5xx or no answer: the next attempts go to the
   // fallback (a 404 switches inside the provider, within the attempt).
   if (job_.last_error && upstream_down_error(*job_.last_error))
@@ -1013,9 +1024,8 @@ status job_run::write_finish(storage::write_context& w, const std::string& steps
     journal_.charge = true;
     result_.settled = true;
   }
-  if (auto s = w.jobs().set_steps(id_, steps); !s) return s;
   const char* final_status = out_of_credits ? js::out_of_credits : js::done;
-  if (auto s = w.jobs().set_status(id_, final_status); !s) return s;
+  if (auto s = w.jobs().set_status(id_, final_status, std::nullopt, steps); !s) return s;
   result_.what = run_result::kind::finished;
   result_.status = final_status;
   return ok_status();

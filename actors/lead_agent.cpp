@@ -47,7 +47,7 @@ agent_step photos_step(const lead_context& ctx, const std::vector<lead_event>& b
       step.media.push_back({e.job_id, e.message_id,
                             e.mime_type.empty() ? "image/jpeg" : e.mime_type, e.inline_base64});
   step.said = joined(burst, lead_event::kind::image);
-  step.request = vision_request(ctx, step.said, static_cast<int>(step.media.size()));
+  step.request = request_for(ctx, step);
   step.max_cost = ctx.costs.valuation;
   return step;
 }
@@ -75,7 +75,7 @@ agent_step text_step(const lead_context& ctx, const std::string& said) {
   step.what = agent_step::kind::ask_ai;
   step.purpose = "classify";
   step.said = said;
-  step.request = classifier_request(ctx, said);
+  step.request = request_for(ctx, step);
   step.max_cost = classifier_max_cost(ctx);
   return step;
 }
@@ -122,6 +122,12 @@ result<lead_event> read_lead_event(const std::string& payload, int64_t job_id) {
   const evolution::message* m = e->as_message();
   if (!m) return make_error(errc::invalid_argument, "job payload: not a message event");
   return to_lead_event(*m, job_id);
+}
+
+ai::ai_request request_for(const lead_context& ctx, const agent_step& step) {
+  if (step.purpose == "vision")
+    return vision_request(ctx, step.said, static_cast<int>(step.media.size()));
+  return classifier_request(ctx, step.said);
 }
 
 agent_step decide_step(const lead_context& ctx, const std::vector<lead_event>& burst) {

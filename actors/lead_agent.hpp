@@ -41,6 +41,12 @@ result<lead_event> read_lead_event(const std::string& payload, int64_t job_id);
 // which brings an opted-out lead back; a burst of other content is recorded only.
 agent_step decide_step(const lead_context& ctx, const std::vector<lead_event>& burst);
 
+// The model request of an ask_ai step, as decide_step builds it from the step's purpose, what
+// the lead said and its photos' count, and the contact's context. The journal keeps the step,
+// not the request: a retry rebuilds it (the contact's context cannot change while its job is
+// unfinished, since a contact runs one job at a time).
+ai::ai_request request_for(const lead_context& ctx, const agent_step& step);
+
 // The plan from the model's answer to decide_step's ask_ai request.
 // REQUIRES: step.what == ask_ai, and response.status is ok or truncated (the runner handles
 // blocked and errors as failures of the AI step).

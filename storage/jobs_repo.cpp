@@ -85,13 +85,13 @@ jobs_repo::jobs_repo(SQLite::Database& db)
                                                .c_str())),
       begin_attempt_(db,
                      "UPDATE jobs SET attempts = attempts + 1, status = 'running', "
-                     "updated_at = ? WHERE id = ?"),
+                     "steps = coalesce(?, steps), updated_at = ? WHERE id = ?"),
       uncount_attempt_(db,
                        "UPDATE jobs SET attempts = max(attempts - 1, 0), updated_at = ? "
                        "WHERE id = ?"),
       set_status_(db,
                   "UPDATE jobs SET status = ?, last_error = coalesce(?, last_error), "
-                  "updated_at = ? WHERE id = ?"),
+                  "steps = coalesce(?, steps), updated_at = ? WHERE id = ?"),
       set_steps_(db, "UPDATE jobs SET steps = ?, updated_at = ? WHERE id = ?"),
       defer_(db,
              "UPDATE jobs SET status = 'waiting', not_before = ?, "
@@ -200,11 +200,12 @@ status jobs_repo::update(SQLite::Statement& stmt, int64_t id) {
   return ok_status();
 }
 
-status jobs_repo::begin_attempt(int64_t id) {
+status jobs_repo::begin_attempt(int64_t id, const std::optional<std::string>& steps_json) {
   return guarded("job attempt", [&]() -> status {
     statement_scope q(begin_attempt_);
-    q->bind(1, time::now_ms());
-    q->bind(2, id);
+    detail::bind_opt(*q, 1, steps_json);
+    q->bind(2, time::now_ms());
+    q->bind(3, id);
     return update(*q, id);
   });
 }
@@ -219,15 +220,17 @@ status jobs_repo::uncount_attempt(int64_t id) {
 }
 
 status jobs_repo::set_status(int64_t id, const std::string& status_text,
-                             const std::optional<std::string>& last_error) {
+                             const std::optional<std::string>& last_error,
+                             const std::optional<std::string>& steps_json) {
   if (!is_job_status(status_text))
     return make_error(errc::invalid_argument, "unknown job status " + status_text);
   return guarded("job status", [&]() -> status {
     statement_scope q(set_status_);
     q->bind(1, status_text);
     detail::bind_opt(*q, 2, last_error);
-    q->bind(3, time::now_ms());
-    q->bind(4, id);
+    detail::bind_opt(*q, 3, steps_json);
+    q->bind(4, time::now_ms());
+    q->bind(5, id);
     return update(*q, id);
   });
 }

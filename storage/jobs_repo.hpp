@@ -58,14 +58,17 @@ class jobs_repo {
                                                   const std::string& contact_key);
 
   // Counts an attempt before a step runs (so a crash is a failed attempt) and marks the
-  // job running. Errors: not_found.
-  status begin_attempt(int64_t id);
+  // job running; with `steps_json`, saves the journal in the same row update. Errors:
+  // not_found.
+  status begin_attempt(int64_t id, const std::optional<std::string>& steps_json = std::nullopt);
   // Gives back the attempt begin_attempt counted (waiting on the world is not a failed
   // attempt); never below 0. Errors: not_found.
   status uncount_attempt(int64_t id);
-  // Errors: invalid_argument (unknown status), not_found.
+  // With `steps_json`, saves the journal in the same row update (a job row is rewritten
+  // whole by every update). Errors: invalid_argument (unknown status), not_found.
   status set_status(int64_t id, const std::string& status,
-                    const std::optional<std::string>& last_error = std::nullopt);
+                    const std::optional<std::string>& last_error = std::nullopt,
+                    const std::optional<std::string>& steps_json = std::nullopt);
   status set_steps(int64_t id, const std::string& steps_json);
   // Marks the job waiting until `not_before` (ms UTC).
   status defer(int64_t id, int64_t not_before,

@@ -96,8 +96,14 @@ struct test_effects final : effects {
     writer->try_submit(std::move(fn),
                        [s, done](const status& st) { s->post([done, st] { done(st); }); });
   }
+  std::mutex requests_mutex;
+  std::vector<ai::ai_request> requests;  // every model request, in order
   void generate(ai::ai_request r, std::function<void(ai::ai_response)> done) override {
     ++ai_calls;
+    {
+      std::lock_guard<std::mutex> lock(requests_mutex);
+      requests.push_back(r);
+    }
     last_images = static_cast<int>(r.images.size());
     strand* s = on;
     if (ai_failures > 0) {
@@ -336,6 +342,38 @@ TEST_CASE("a retryable AI failure defers the job, and the retry resumes after th
   CHECK(f.scalar("SELECT attempts FROM jobs") == "2");
   CHECK(f.scalar("SELECT COUNT(*) FROM credit_ledger WHERE kind = 'reserve'") == "1");
   CHECK(f.fx.ai_calls == 2);
+}
+
+TEST_CASE("a retry rebuilds the model request from the journal's step, which stores no prompt") {
+  runner_fixture f;
+  f.fx.ai_failures = 1;
+  auto first = f.run();
+  REQUIRE(first.what == run_result::kind::deferred);
+  // The journal keeps what the agent decided, not the prompt and history it sent.
+  const std::string steps = f.scalar("SELECT steps FROM jobs");
+  CHECK(steps.find("ai_inputs") == std::string::npos);
+  CHECK(steps.find("\"purpose\":\"classify\"") != std::string::npos);
+  REQUIRE(wait_until([&] { return time::now_ms() >= first.not_before; }));
+  auto second = f.run();
+  CHECK(second.what == run_result::kind::finished);
+
+  std::lock_guard<std::mutex> lock(f.fx.requests_mutex);
+  REQUIRE(f.fx.requests.size() == 2);
+  const ai::ai_request& a = f.fx.requests[0];
+  const ai::ai_request& b = f.fx.requests[1];
+  CHECK_FALSE(a.system_prompt.empty());
+  CHECK(b.system_prompt == a.system_prompt);
+  CHECK(b.kind == a.kind);
+  CHECK(b.model == a.model);
+  REQUIRE(a.json_schema);
+  REQUIRE(b.json_schema);
+  CHECK(*b.json_schema == *a.json_schema);
+  REQUIRE(!a.history.empty());
+  REQUIRE(b.history.size() == a.history.size());
+  for (std::size_t i = 0; i < a.history.size(); ++i) {
+    CHECK(b.history[i].text == a.history[i].text);
+    CHECK(b.history[i].speaker == a.history[i].speaker);
+  }
 }
 
 TEST_CASE("past max_attempts a retryable failure moves the job to the DLQ and frees its credits") {

@@ -125,6 +125,30 @@ TEST_CASE("attempts are counted and statuses, steps and deferrals are saved") {
   CHECK(jobs.begin_attempt(999).err().code == errc::not_found);
 }
 
+TEST_CASE("an attempt or a status can save the journal in the same row update") {
+  storage_fixture f;
+  int64_t inst = make_instance(f.db(), "sales");
+  storage::jobs_repo jobs(f.db());
+  int64_t id = *jobs.insert(message(inst, "M1"));
+  REQUIRE(jobs.begin_attempt(id, std::string(R"({"context":{}})")).ok());
+  auto j = jobs.get(id);
+  CHECK(j->attempts == 1);
+  CHECK(j->status == "running");
+  CHECK(j->steps == R"({"context":{}})");
+  REQUIRE(jobs.set_status(id, "done", std::nullopt, std::string(R"({"charge":true})")).ok());
+  j = jobs.get(id);
+  CHECK(j->status == "done");
+  CHECK(j->steps == R"({"charge":true})");
+  // Without a journal the saved one is kept.
+  REQUIRE(jobs.set_status(id, "failed", std::string("boom")).ok());
+  REQUIRE(jobs.begin_attempt(id).ok());
+  j = jobs.get(id);
+  CHECK(j->steps == R"({"charge":true})");
+  CHECK(j->last_error == "boom");
+  CHECK(jobs.set_status(999, "done", std::nullopt, std::string("{}")).err().code ==
+        errc::not_found);
+}
+
 TEST_CASE("unfinished jobs come back in arrival order, per contact too") {
   storage_fixture f;
   int64_t inst = make_instance(f.db(), "sales");
