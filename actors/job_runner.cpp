@@ -151,8 +151,14 @@ class job_run : public std::enable_shared_from_this<job_run> {
   lead_context lead_ctx(int64_t now) const;
   agent_plan current_plan() const;
   status release_reservation(storage::write_context& w);
-  // `steps`: the journal as this write leaves it (finish_write serializes it beforehand).
-  status write_finish(storage::write_context& w, const std::string& steps);
+  // What write C stores, prepared by finish_write on the contact's thread.
+  struct finish_inputs {
+    agent_plan plan;             // the sends' plan (or the grace message's)
+    std::string steps;           // the journal as write C leaves it
+    std::string context_before;  // the contact's context this run read
+    std::string context_after;   // ... with this exchange added
+  };
+  status write_finish(storage::write_context& w, const finish_inputs& prepared);
   status dlq_in(storage::write_context& w, const std::string& why);
 
   void next();
@@ -933,18 +939,11 @@ void job_run::on_send_failure(const send_result& r, const char* what) {
   }
 }
 
-status job_run::write_finish(storage::write_context& w, const std::string& steps) {
+status job_run::write_finish(storage::write_context& w, const finish_inputs& prepared) {
   const int64_t now = now_ms();
   const context_step& cs = *journal_.context;
   const bool out_of_credits = journal_.reserve && journal_.reserve->insufficient;
-  agent_plan plan;
-  if (out_of_credits) {
-    plan.agent = "grace";
-    if (journal_.act) plan.change.history_out = journal_.act->text;
-    plan.change.history_in = cs.text;
-  } else {
-    plan = current_plan();
-  }
+  const agent_plan& plan = prepared.plan;
   auto sends = journal_.sends();
   std::string poll_key;
   for (std::size_t i = 0; i < sends.size(); ++i) {
@@ -1005,8 +1004,12 @@ status job_run::write_finish(storage::write_context& w, const std::string& steps
       contact.open_poll = with_message_id(change.open_poll, poll_key);
     else if (change.poll == contact_change::poll_update::clear)
       contact.open_poll.reset();
-    contact.context = updated_context(contact.context, change.history_in, change.history_out,
-                                      s_.agent.history_turns);
+    // Worked out before the write from the context this run read; only a context changed
+    // since (no job of this contact can have, but a merge of two contacts may) is redone here.
+    contact.context = contact.context == prepared.context_before
+                          ? prepared.context_after
+                          : updated_context(contact.context, change.history_in, change.history_out,
+                                            s_.agent.history_turns);
     contact.last_activity_at = now;
     if (auto s = w.contacts().save(contact); !s) return s;
     for (const auto& note : plan.audits) {
@@ -1025,23 +1028,36 @@ status job_run::write_finish(storage::write_context& w, const std::string& steps
     result_.settled = true;
   }
   const char* final_status = out_of_credits ? js::out_of_credits : js::done;
-  if (auto s = w.jobs().set_status(id_, final_status, std::nullopt, steps); !s) return s;
+  if (auto s = w.jobs().set_status(id_, final_status, std::nullopt, prepared.steps); !s) return s;
   result_.what = run_result::kind::finished;
   result_.status = final_status;
   return ok_status();
 }
 
+// What write C stores, worked out here: the writer thread, which every message's writes queue
+// for, only stores it.
 void job_run::finish_write() {
   auto self = shared_from_this();
-  // The journal as write C leaves it (recorded, and charged unless out of credits), serialized
-  // here: the writer thread, which every message's writes queue for, only stores it.
+  auto in = std::make_shared<finish_inputs>();
+  const bool out_of_credits = journal_.reserve && journal_.reserve->insufficient;
+  if (out_of_credits) {
+    in->plan.agent = "grace";
+    if (journal_.act) in->plan.change.history_out = journal_.act->text;
+    in->plan.change.history_in = journal_.context->text;
+  } else {
+    in->plan = current_plan();
+  }
+  in->context_before = contact_.context;
+  in->context_after = updated_context(contact_.context, in->plan.change.history_in,
+                                      in->plan.change.history_out, s_.agent.history_turns);
+  // The journal as write C leaves it: recorded, and charged unless out of credits.
   const bool was_recorded = journal_.record, was_charged = journal_.charge;
   journal_.record = true;
-  if (!(journal_.reserve && journal_.reserve->insufficient)) journal_.charge = true;
-  auto steps = std::make_shared<const std::string>(serialize(journal_));
+  if (!out_of_credits) journal_.charge = true;
+  in->steps = serialize(journal_);
   journal_.record = was_recorded;
   journal_.charge = was_charged;
-  write([self, steps](storage::write_context& w) { return self->write_finish(w, *steps); },
+  write([self, in](storage::write_context& w) { return self->write_finish(w, *in); },
         [self] {
           fault_point("done");
           // The agents' audit notes, as events once they are committed (the operator's

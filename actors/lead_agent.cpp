@@ -162,9 +162,15 @@ json to_json(const agent_step& step) {
   for (const auto& m : step.media)
     media.push_back(
         {{"job_id", m.job_id}, {"message_id", m.message_id}, {"mime_type", m.mime_type}});
-  return {{"what", to_string(step.what)}, {"reason", step.reason}, {"plan", to_json(step.plan)},
-          {"purpose", step.purpose},      {"said", step.said},     {"media", media},
-          {"max_cost", step.max_cost}};
+  json j = {{"what", to_string(step.what)},
+            {"reason", step.reason},
+            {"purpose", step.purpose},
+            {"said", step.said},
+            {"media", media},
+            {"max_cost", step.max_cost}};
+  // Only an act step has a plan of its own (an ask_ai step's comes from the model's answer).
+  if (step.what == agent_step::kind::act) j["plan"] = to_json(step.plan);
+  return j;
 }
 
 result<agent_step> step_from_json(const json& j) {
@@ -175,9 +181,11 @@ result<agent_step> step_from_json(const json& j) {
                 : what == "ask_ai" ? agent_step::kind::ask_ai
                                    : agent_step::kind::record_only;
     step.reason = j.at("reason").get<std::string>();
-    auto plan = plan_from_json(j.at("plan"));
-    if (!plan) return plan.err();
-    step.plan = std::move(*plan);
+    if (auto p = j.find("plan"); p != j.end()) {
+      auto plan = plan_from_json(*p);
+      if (!plan) return plan.err();
+      step.plan = std::move(*plan);
+    }
     step.purpose = j.at("purpose").get<std::string>();
     step.said = j.at("said").get<std::string>();
     for (const auto& m : j.at("media"))

@@ -243,6 +243,12 @@ TEST_CASE("agent steps and plans survive the journal's JSON") {
   CHECK(to_json(*plan) == to_json(act.plan));
   CHECK(plan->sends == act.plan.sends);
   CHECK(plan->audits.at(0).details == act.plan.audits.at(0).details);
+  // An act step keeps its plan through the journal; an ask_ai step has none to keep.
+  auto act_back = step_from_json(json::parse(to_json(act).dump()));
+  REQUIRE(act_back);
+  CHECK(act_back->what == agent_step::kind::act);
+  CHECK(to_json(act_back->plan) == to_json(act.plan));
+  CHECK_FALSE(to_json(step).contains("plan"));
   CHECK_FALSE(plan_from_json(json{{"agent", "x"}}));
   CHECK_FALSE(step_from_json(json::array()));
 }
