@@ -122,10 +122,11 @@ status mark_alerts(storage::write_context& w, int64_t tenant_id, int64_t now, ru
 // run never overlap, so its members need no lock.
 class job_run : public std::enable_shared_from_this<job_run> {
  public:
-  job_run(std::shared_ptr<effects> fx, const runner_settings& s, int64_t id,
+  job_run(std::shared_ptr<effects> fx, std::shared_ptr<const runner_settings> s, int64_t id,
           std::function<void(run_result)> done, wake_reason why, job_hint_ptr hint)
       : fx_(std::move(fx)),
-        s_(s),
+        settings_(std::move(s)),
+        s_(*settings_),
         id_(id),
         why_(why),
         hint_(hint && hint->job_id == id ? std::move(hint) : nullptr),
@@ -186,7 +187,8 @@ class job_run : public std::enable_shared_from_this<job_run> {
   // Both owned by the run: a queued write can outlive the runner and its contact actor (the
   // writer drains after the actors stop), and its answer still goes through these.
   const std::shared_ptr<effects> fx_;
-  const runner_settings s_;
+  const std::shared_ptr<const runner_settings> settings_;
+  const runner_settings& s_;  // *settings_
   const int64_t id_;
   const wake_reason why_;
   const job_hint_ptr hint_;  // the intake's parse of this job's payload, when it came along
@@ -1214,10 +1216,13 @@ bool held_for_instance(const std::optional<std::string>& last_error) {
          last_error->rfind(held_not_connected, 0) == 0;
 }
 
-job_runner::job_runner(std::shared_ptr<effects> fx, runner_settings settings)
-    : fx_(std::move(fx)), settings_(std::move(settings)) {
-  if (!settings_.breakers) settings_.breakers = std::make_shared<breaker_set>();
+job_runner::job_runner(std::shared_ptr<effects> fx, runner_settings settings) : fx_(std::move(fx)) {
+  if (!settings.breakers) settings.breakers = std::make_shared<breaker_set>();
+  settings_ = std::make_shared<const runner_settings>(std::move(settings));
 }
+
+job_runner::job_runner(std::shared_ptr<effects> fx, std::shared_ptr<const runner_settings> settings)
+    : fx_(std::move(fx)), settings_(std::move(settings)) {}
 
 void job_runner::run(int64_t job_id, std::function<void(run_result)> done, wake_reason why,
                      job_hint_ptr hint) {

@@ -204,9 +204,12 @@ void fault_point(const char* point);
 
 class job_runner {
  public:
-  // Each run shares `fx` (and copies `settings`): the runner may be destroyed while runs are
-  // in flight. REQUIRES: fx != nullptr.
+  // Each run shares `fx` and the settings: the runner may be destroyed while runs are in
+  // flight. REQUIRES: fx != nullptr.
   job_runner(std::shared_ptr<effects> fx, runner_settings settings);
+  // Settings shared by every runner of the process (one contact actor each), not copied.
+  // REQUIRES: fx and settings != nullptr, settings->breakers set.
+  job_runner(std::shared_ptr<effects> fx, std::shared_ptr<const runner_settings> settings);
 
   // Runs job `job_id` from its first unfinished step until it finishes, defers or fails;
   // `done` is called exactly once (unless the effects drop an answer because their owner is
@@ -215,11 +218,11 @@ class job_runner {
   void run(int64_t job_id, std::function<void(run_result)> done,
            wake_reason why = wake_reason::none, job_hint_ptr hint = nullptr);
 
-  const runner_settings& settings() const { return settings_; }
+  const runner_settings& settings() const { return *settings_; }
 
  private:
   std::shared_ptr<effects> fx_;
-  runner_settings settings_;
+  std::shared_ptr<const runner_settings> settings_;
 };
 
 // The backoff before retry `attempt` (1-based): min(max, base * 2^(attempt-1)) less up to a
