@@ -246,7 +246,10 @@ TEST_CASE("a provider keeps at most max_in_flight calls open and starts the othe
   CHECK(gemini.waiting() == 3);
 
   upstream.release_one();
-  REQUIRE(wait_until([&] { return calls[0]->done() && upstream.held_count() == 2; }));
+  // The first two started together and reach the fake in either order: one of them is answered,
+  // and its slot goes to the third call.
+  REQUIRE(wait_until(
+      [&] { return (calls[0]->done() || calls[1]->done()) && upstream.held_count() == 2; }));
   CHECK(gemini.waiting() == 2);
   CHECK(upstream.requests().size() == 3);
 
