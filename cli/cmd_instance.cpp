@@ -1,9 +1,11 @@
 // aibud instance create|list|show|delete: WhatsApp numbers behind Evolution API, and sandboxes
 // whose sends are recorded instead of sent.
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
-#include <regex>
+#include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -35,17 +37,28 @@ struct create_args {
 
 // Instance names travel in webhook URLs and Evolution paths: keep them URL-safe.
 void check_name(const std::string& name) {
-  static const std::regex allowed("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-  if (!std::regex_match(name, allowed))
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  bool ok = !name.empty() && name.size() <= 64 && alnum(name[0]);
+  for (char c : name) ok = ok && (alnum(c) || c == '_' || c == '.' || c == '-');
+  if (!ok)
     fail(errc::invalid_argument,
          "instance name must be 1-64 characters of letters, digits, '_', '.', '-', "
          "starting with a letter or digit");
 }
 
+// http(s)://host[/path], with a host and no blank anywhere.
 void check_url(const std::string& url) {
-  static const std::regex http_url("https?://[^\\s/]+(/\\S*)?");
-  if (!std::regex_match(url, http_url))
-    fail(errc::invalid_argument, "--evolution-url must be an http:// or https:// URL");
+  std::string_view rest = url;
+  bool ok = false;
+  for (std::string_view scheme : {"http://", "https://"})
+    if (rest.substr(0, scheme.size()) == scheme) {
+      rest.remove_prefix(scheme.size());
+      ok = true;
+      break;
+    }
+  ok = ok && !rest.empty() && rest.front() != '/';
+  for (char c : rest) ok = ok && !std::isspace(static_cast<unsigned char>(c));
+  if (!ok) fail(errc::invalid_argument, "--evolution-url must be an http:// or https:// URL");
 }
 
 // The Evolution API key never comes from argv: from the named variable, else from stdin.
