@@ -269,10 +269,8 @@ contact_actor::behavior_type contact_behavior(self_ptr self, std::shared_ptr<job
   st.keys = std::move(keys);
   st.fx = std::make_shared<posted_effects>(services, caf::actor_cast<caf::weak_actor_ptr>(self));
   // The process's settings, shared through the services rather than copied per contact.
-  st.runner = services->settings.breakers
-                  ? std::make_unique<job_runner>(st.fx, std::shared_ptr<const runner_settings>(
-                                                            services, &services->settings))
-                  : std::make_unique<job_runner>(st.fx, services->settings);
+  st.runner = std::make_unique<job_runner>(
+      st.fx, std::shared_ptr<const runner_settings>(services, &services->settings));
   self->set_exception_handler([self](std::exception_ptr& e) -> caf::error {
     try {
       std::rethrow_exception(e);

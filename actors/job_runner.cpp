@@ -341,23 +341,22 @@ lead_context job_run::lead_ctx(int64_t now) const {
 
 status job_run::decide_context(storage::write_context& w, int64_t now) {
   // The payload parsed once: by the intake (the hint), else here.
-  std::shared_ptr<const job_hint> parsed = hint_;
+  job_hint_ptr parsed = hint_;
   if (!parsed) {
     auto e = evolution::parse_webhook(job_.payload, "");
     if (!e) return dlq_in(w, "unreadable payload: " + e.err().message);
     parsed = hint_of(id_, *e);
     if (!parsed) return dlq_in(w, "unreadable payload: job payload: not a message event");
   }
-  auto in = parsed->in;
-  if (!in) return dlq_in(w, "unreadable payload: " + in.err().message);
-  if (in->jids.empty()) {
+  inbound in = parsed->in;
+  if (in.jids.empty()) {
     auto stored = nlohmann::json::parse(job_.sender_jids, nullptr, false);
     if (stored.is_array())
       for (const auto& j : stored)
-        if (j.is_string()) in->jids.push_back(j.get<std::string>());
+        if (j.is_string()) in.jids.push_back(j.get<std::string>());
   }
-  if (in->jids.empty()) return dlq_in(w, "the event names no contact JID");
-  auto c = resolve_contact(w, instance_.id, in->jids, in->push_name);
+  if (in.jids.empty()) return dlq_in(w, "the event names no contact JID");
+  auto c = resolve_contact(w, instance_.id, in.jids, in.push_name);
   if (!c) return c.err();
   contact_ = std::move(*c);
   auto usage = w.usage().current(instance_.tenant_id, now);
@@ -365,7 +364,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
   const lead_event& event = parsed->event;
 
   std::optional<decision> gated;
-  if (in->type == inbound::kind::business && job_.wa_message_id) {
+  if (in.type == inbound::kind::business && job_.wa_message_id) {
     // Our own reply echoed back before its send was recorded: not the business typing.
     auto ours = w.sent_messages().contains(instance_.id, *job_.wa_message_id);
     if (!ours) return ours.err();
@@ -375,15 +374,15 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
       gated->reason = "own_send";
     }
   }
-  if (!gated) gated = gate({contact_, now, usage->period_start, language_}, *in, s_.agent);
+  if (!gated) gated = gate({contact_, now, usage->period_start, language_}, in, s_.agent);
 
   context_step cs;
   cs.contact_id = contact_.id;
   cs.tenant_id = instance_.tenant_id;
   cs.period_start = usage->period_start;
-  cs.kind = in->type == inbound::kind::business ? "business" : to_string(event.what);
-  cs.text = in->type == inbound::kind::business ? in->text : said_of(event);
-  cs.jid = in->reply_jid.empty() ? contact_.jid : in->reply_jid;
+  cs.kind = in.type == inbound::kind::business ? "business" : to_string(event.what);
+  cs.text = in.type == inbound::kind::business ? in.text : said_of(event);
+  cs.jid = in.reply_jid.empty() ? contact_.jid : in.reply_jid;
   std::vector<lead_event> burst{event};
   if (!gated) {
     if (auto s = plan_burst_rows(w, event, now, burst); !s) return s;
@@ -402,7 +401,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
       if (step.what == agent_step::kind::ask_ai) {
         // Kept for this run's AI call; the journal keeps the step, a retry rebuilds it.
         route_model(step.request);
-        decided_request_ = step.request;
+        decided_request_ = std::move(step.request);
       } else {
         // No model: the plan is known now and waits in the journal for the sends.
         ai_step planned;
@@ -1234,11 +1233,10 @@ job_hint_ptr hint_of(int64_t job_id, const evolution::event& e) {
   if (!m) return nullptr;
   auto hint = std::make_shared<job_hint>();
   hint->job_id = job_id;
-  hint->in = inbound_of(e);
-  hint->event = to_lead_event(*m, job_id);
+  hint->in = *inbound_of(e);  // a message: cannot fail
   // A queued hint must not pin a photo's bytes: write A reloads them from the payload anyway
   // (load_media), as the journal keeps none.
-  hint->event.inline_base64.clear();
+  hint->event = to_lead_event(*m, job_id, false);
   return hint;
 }
 

@@ -143,7 +143,7 @@ struct runner_settings {
 // are left out (write A reads them from the payload), so queued hints stay small.
 struct job_hint {
   int64_t job_id = 0;
-  result<inbound> in = inbound{};
+  inbound in;
   lead_event event;
 };
 using job_hint_ptr = std::shared_ptr<const job_hint>;

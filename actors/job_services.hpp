@@ -40,7 +40,7 @@ struct job_services {
   std::function<void(const send_target&, const std::string& message_id,
                      std::function<void(send_result, media_bytes)>)>
       fetch_media_base64;
-  runner_settings settings;
+  runner_settings settings;  // shared by every contact's runner: `breakers` must be set
   std::chrono::milliseconds idle_timeout{10 * 60 * 1000};  // contacts.idle_timeout
   std::atomic<bool> stopping{false};
   // The live tree the actors keep current; unset: not kept.

@@ -96,7 +96,7 @@ std::string to_string(lead_event::kind k) {
   return "other";
 }
 
-lead_event to_lead_event(const evolution::message& m, int64_t job_id) {
+lead_event to_lead_event(const evolution::message& m, int64_t job_id, bool with_bytes) {
   lead_event e;
   e.job_id = job_id;
   e.message_id = m.key.id;
@@ -107,7 +107,7 @@ lead_event to_lead_event(const evolution::message& m, int64_t job_id) {
     e.what = lead_event::kind::image;
     e.text = i->caption;
     e.mime_type = i->mimetype;
-    e.inline_base64 = i->inline_base64;
+    if (with_bytes) e.inline_base64 = i->inline_base64;
   } else if (const auto* v = std::get_if<evolution::poll_vote_content>(&m.content)) {
     e.what = lead_event::kind::poll_vote;
     e.vote.poll_id = v->poll_id;

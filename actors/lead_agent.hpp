@@ -31,7 +31,8 @@ struct lead_event {
 };
 std::string to_string(lead_event::kind k);
 
-lead_event to_lead_event(const evolution::message& m, int64_t job_id);
+// Without `with_bytes` a photo's inline base64 is left out (the caller reads it later).
+lead_event to_lead_event(const evolution::message& m, int64_t job_id, bool with_bytes = true);
 // From a job's stored payload. Errors: invalid_argument when it is not a message event.
 result<lead_event> read_lead_event(const std::string& payload, int64_t job_id);
 

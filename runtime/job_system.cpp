@@ -418,10 +418,9 @@ void job_system::committed(int64_t job_id, int64_t instance_id, const evolution:
   if (!m.started || m.services->stopping.load()) return;
   auto hint = actors::hint_of(job_id, event);
   if (!hint) return nudge(job_id);
-  // The row's sender_jids are the message's JIDs (intake::job_of); its contact key is the
-  // canonical one of them.
-  std::vector<std::string> jids = hint->in ? hint->in->jids : std::vector<std::string>{};
-  if (jids.empty()) return nudge(job_id);
+  // The row's sender_jids are the message's JIDs (intake::job_of), so routing by them is
+  // routing by the row (no JID at all: the instance's contact "", as for the row).
+  std::vector<std::string> jids = hint->in.jids;
   dispatch(job_id, instance_id, std::move(jids), std::move(hint));
 }
 
