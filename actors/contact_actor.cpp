@@ -8,6 +8,7 @@
 //   an instance wake (connected again) that comes while a job runs is kept and applied when
 //   that run ends: the run may be the one about to wait for it.
 //   idle ──idle_timeout──▶ asks its instance to passivate it ──stop──▶ gone
+#include <chrono>
 #include <map>
 #include <set>
 #include <utility>
@@ -123,7 +124,10 @@ struct contact_state {
   bool loaded = false;                           // storage answered: no earlier job can be missing
   wake_reason pending_wake = wake_reason::none;  // a wake that came while a job ran
   uint64_t nudges = 0;                           // job messages received from the instance
-  uint64_t idle_generation = 0;                  // guards stale idle timers
+  // One idle timer at a time, however many jobs come and go: it fires at most an idle
+  // timeout after it was set and looks at how long the contact has really been idle.
+  bool tick_pending = false;
+  std::chrono::steady_clock::time_point idle_since;
 
   static inline const char* name = "aibud.contact";
 };
@@ -132,15 +136,25 @@ using self_ptr = contact_actor::stateful_pointer<contact_state>;
 
 void start_next(self_ptr self, wake_reason why = wake_reason::none);
 
-void schedule_idle(self_ptr self) {
-  auto& st = self->state;
-  const auto gen = ++st.idle_generation;
-  self->delayed_send(self, st.services->idle_timeout, tick_atom::value, gen);
+void arm_idle_timer(self_ptr self, std::chrono::steady_clock::duration after) {
+  self->state.tick_pending = true;
+  self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(after),
+                     tick_atom::value);
 }
 
-void on_tick(self_ptr self, uint64_t gen) {
+void schedule_idle(self_ptr self) {
   auto& st = self->state;
-  if (gen != st.idle_generation || st.running || !st.queue.empty()) return;
+  st.idle_since = std::chrono::steady_clock::now();
+  if (!st.tick_pending) arm_idle_timer(self, st.services->idle_timeout);
+}
+
+void on_tick(self_ptr self) {
+  auto& st = self->state;
+  st.tick_pending = false;
+  // Busy now: the next time the contact goes idle arms the timer again.
+  if (st.running || !st.queue.empty()) return;
+  const auto left = st.idle_since + st.services->idle_timeout - std::chrono::steady_clock::now();
+  if (left > std::chrono::milliseconds(0)) return arm_idle_timer(self, left);
   self->send(caf::actor_cast<instance_actor>(st.instance), idle_atom::value, st.slot, st.nudges);
 }
 
@@ -220,7 +234,6 @@ void start_next(self_ptr self, wake_reason why) {
   if (st.services->tree)
     st.services->tree->contact_running(st.instance_id, st.slot, id,
                                        static_cast<int64_t>(st.queue.size()) - 1);
-  ++st.idle_generation;
   caf::weak_actor_ptr weak = caf::actor_cast<caf::weak_actor_ptr>(self);
   auto services = st.services;
   st.runner->run(
@@ -300,7 +313,7 @@ contact_actor::behavior_type contact_behavior(self_ptr self, std::shared_ptr<job
       [self](ran_atom, const run_result& r) { on_ran(self, r); },
       [self](wake_atom) { on_wake(self, wake_reason::credits); },
       [self](online_atom) { on_wake(self, wake_reason::instance); },
-      [self](tick_atom, uint64_t gen) { on_tick(self, gen); },
+      [self](tick_atom) { on_tick(self); },
       [self](stop_atom) {
         // The instance would otherwise keep a monitor record of every passivated contact
         // (about 1 KiB each in CAF 0.17) for as long as it lives.

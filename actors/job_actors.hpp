@@ -41,7 +41,7 @@ using contact_actor =
                      caf::reacts_to<load_atom, std::vector<int64_t>>,
                      caf::reacts_to<resume_atom, resume_fn>, caf::reacts_to<ran_atom, run_result>,
                      caf::reacts_to<wake_atom>, caf::reacts_to<online_atom>,
-                     caf::reacts_to<tick_atom, uint64_t>, caf::reacts_to<stop_atom>>;
+                     caf::reacts_to<tick_atom>, caf::reacts_to<stop_atom>>;
 
 // One WhatsApp instance: routes jobs to contacts by JID, activates, restarts and passivates
 // them; `online` (the instance is connected again, or changed) wakes every active contact so

@@ -2,6 +2,8 @@
 #include <array>
 #include <cctype>
 #include <initializer_list>
+#include <string_view>
+#include <unordered_set>
 
 #include "adapters/ai/offline_provider.hpp"
 
@@ -52,8 +54,12 @@ std::string normalize(std::string_view text) {
 }
 
 bool has(const std::string& words, std::initializer_list<const char*> phrases) {
-  for (const char* phrase : phrases)
-    if (words.find(std::string(" ") + phrase + " ") != std::string::npos) return true;
+  const std::string_view w(words);
+  for (std::string_view phrase : phrases)
+    for (auto at = w.find(phrase); at != std::string_view::npos; at = w.find(phrase, at + 1))
+      if (at > 0 && w[at - 1] == ' ' && at + phrase.size() < w.size() &&
+          w[at + phrase.size()] == ' ')
+        return true;
   return false;
 }
 
@@ -109,30 +115,34 @@ bool is_question(const std::string& w, std::string_view original) {
   return false;
 }
 
+// Each word of `w` (normalize's form) that is in `words`, counted with its repeats.
+int count_known(const std::string& w, const std::unordered_set<std::string_view>& words) {
+  int score = 0;
+  std::string_view rest(w);
+  for (auto at = rest.find_first_not_of(' '); at != std::string_view::npos;
+       at = rest.find_first_not_of(' ', at)) {
+    auto end = rest.find(' ', at);
+    if (words.count(rest.substr(at, end - at))) ++score;
+    at = end;
+  }
+  return score;
+}
+
 int language_score(const std::string& w, bool portuguese) {
-  static const std::array<const char*, 48> pt = {
+  static const std::unordered_set<std::string_view> pt = {
       "oi",     "ola",      "bom",       "boa",      "dia",      "tarde",  "noite", "quero",
       "queria", "gostaria", "vender",    "comprar",  "alugar",   "quanto", "vale",  "meu",
       "minha",  "voce",     "voces",     "obrigado", "obrigada", "imovel", "casa",  "apartamento",
       "nao",    "sim",      "favor",     "com",      "um",       "uma",    "para",  "pra",
       "falar",  "corretor", "atendente", "parar",    "sair",     "como",   "qual",  "onde",
       "quando", "tudo",     "bem",       "de",       "do",       "da",     "eu",    "tem"};
-  static const std::array<const char*, 40> en = {
+  static const std::unordered_set<std::string_view> en = {
       "hi",     "hello",   "hey",     "want",   "would", "like",  "sell",  "buy",
       "rent",   "how",     "much",    "my",     "is",    "the",   "house", "apartment",
       "thanks", "thank",   "you",     "please", "to",    "what",  "where", "when",
       "talk",   "person",  "agent",   "stop",   "start", "worth", "i",     "im",
       "good",   "morning", "evening", "do",     "does",  "of",    "and",   "can"};
-  int score = 0;
-  auto count = [&](const char* word) {
-    std::string needle = std::string(" ") + word + " ";
-    for (auto at = w.find(needle); at != std::string::npos; at = w.find(needle, at + 1)) ++score;
-  };
-  if (portuguese)
-    for (const char* word : pt) count(word);
-  else
-    for (const char* word : en) count(word);
-  return score;
+  return count_known(w, portuguese ? pt : en);
 }
 
 }  // namespace
