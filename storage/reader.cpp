@@ -1,4 +1,5 @@
 #include "storage/reader.hpp"
+#include "base/thread_name.hpp"
 
 #include <SQLiteCpp/Database.h>
 
@@ -107,7 +108,10 @@ result<std::unique_ptr<reader>> reader::start(const reader_options& options) {
   impl* raw = state.get();
   for (auto& db : raw->connections) {
     SQLite::Database* connection = db.get();
-    raw->threads.emplace_back([raw, connection] { raw->run(*connection); });
+    raw->threads.emplace_back([raw, connection] {
+      name_this_thread("aibud-reader");
+      raw->run(*connection);
+    });
   }
   return std::unique_ptr<reader>(new reader(std::move(state)));
 }

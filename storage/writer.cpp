@@ -1,4 +1,5 @@
 #include "storage/writer.hpp"
+#include "base/thread_name.hpp"
 
 #include <sqlite3.h>
 
@@ -324,8 +325,14 @@ result<std::unique_ptr<writer>> writer::start(const writer_options& options) {
   sqlite3_wal_hook(state->write_db->getHandle(), &on_wal_commit, state.get());
   impl* raw = state.get();
   raw->catch_up_at = raw->restart_pages();
-  raw->writer_thread = std::thread([raw] { raw->run_writer(); });
-  raw->checkpoint_thread = std::thread([raw] { raw->run_checkpointer(); });
+  raw->writer_thread = std::thread([raw] {
+    name_this_thread("aibud-writer");
+    raw->run_writer();
+  });
+  raw->checkpoint_thread = std::thread([raw] {
+    name_this_thread("aibud-checkpt");
+    raw->run_checkpointer();
+  });
   return std::unique_ptr<writer>(new writer(std::move(state)));
 }
 

@@ -1,4 +1,5 @@
 #include "adapters/http/client.hpp"
+#include "base/thread_name.hpp"
 
 #include <curl/curl.h>
 
@@ -91,7 +92,10 @@ class client_core {
   }
 
   void start() {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      name_this_thread("aibud-http-out");
+      run();
+    });
   }
 
   void perform(http_call call, std::function<void(http_reply)> done) {

@@ -1,4 +1,5 @@
 #include "adapters/http/server.hpp"
+#include "base/thread_name.hpp"
 
 #include <sys/resource.h>
 
@@ -61,6 +62,7 @@ status server_core::start() {
   std::lock_guard<std::mutex> lock(threads_mutex_);
   for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
     threads_.emplace_back([this] {
+      name_this_thread("aibud-http");
       for (;;) {
         try {
           ioc.run();
