@@ -1,6 +1,8 @@
 // Helpers shared by the repositories' .cpp files; not part of the storage API.
 #pragma once
 
+#include <sqlite3.h>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -66,6 +68,75 @@ class savepoint {
  private:
   SQLite::Database& db_;
   const char* name_;
+  bool done_ = false;
+};
+
+// A statement prepared once and run many times, for the statements a hot path runs with no
+// parameters and no rows (transaction and savepoint control).
+class prepared {
+ public:
+  prepared(sqlite3* db, const std::string& sql) : db_(db) {
+    int rc = sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc != SQLITE_OK) {
+      SQLite::Exception e(db, rc);
+      sqlite3_finalize(stmt_);
+      throw e;
+    }
+  }
+  ~prepared() { sqlite3_finalize(stmt_); }
+  prepared(const prepared&) = delete;
+  prepared& operator=(const prepared&) = delete;
+
+  // Throws SQLite::Exception (so guarded() maps its code) when the statement fails.
+  void run() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_DONE) {
+      sqlite3_reset(stmt_);
+      return;
+    }
+    SQLite::Exception e(db_, rc);  // before the reset, which may clear the message
+    sqlite3_reset(stmt_);
+    throw e;
+  }
+  // For cleanup paths that cannot report: false when it failed.
+  bool try_run() {
+    int rc = sqlite3_step(stmt_);
+    sqlite3_reset(stmt_);
+    return rc == SQLITE_DONE;
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// The statements of the savepoint `name`, prepared once.
+struct savepoint_statements {
+  savepoint_statements(sqlite3* db, const std::string& name)
+      : open(db, "SAVEPOINT " + name),
+        release(db, "RELEASE " + name),
+        rollback_to(db, "ROLLBACK TO " + name) {}
+  prepared open, release, rollback_to;
+};
+
+// detail::savepoint on prepared statements, for savepoints taken on every message.
+class prepared_savepoint {
+ public:
+  explicit prepared_savepoint(savepoint_statements& s) : s_(s) { s_.open.run(); }
+  ~prepared_savepoint() {
+    if (done_) return;
+    s_.rollback_to.try_run();
+    s_.release.try_run();
+  }
+  prepared_savepoint(const prepared_savepoint&) = delete;
+  prepared_savepoint& operator=(const prepared_savepoint&) = delete;
+  void release() {
+    s_.release.run();
+    done_ = true;
+  }
+
+ private:
+  savepoint_statements& s_;
   bool done_ = false;
 };
 

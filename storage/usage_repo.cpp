@@ -71,7 +71,10 @@ usage_repo::usage_repo(SQLite::Database& db)
                      "WHERE tenant_id = ? AND period_start = ? AND alert_80_at IS NULL"),
       mark_alert_100_(db,
                       "UPDATE subscription_usage SET alert_100_at = ? "
-                      "WHERE tenant_id = ? AND period_start = ? AND alert_100_at IS NULL") {}
+                      "WHERE tenant_id = ? AND period_start = ? AND alert_100_at IS NULL"),
+      credit_sp_(std::make_unique<detail::savepoint_statements>(db.getHandle(), "credit")) {}
+
+usage_repo::~usage_repo() = default;
 
 result<int64_t> usage_repo::ensure_period(int64_t tenant_id, int64_t now_ms) {
   return guarded("usage period", [&]() -> result<int64_t> {
@@ -105,7 +108,21 @@ result<usage> usage_repo::read(int64_t tenant_id, int64_t period_start) {
   });
 }
 
+result<time::period> usage_repo::period_of(int64_t tenant_id, int64_t now_ms) {
+  return guarded("usage period", [&]() -> result<time::period> {
+    statement_scope t(tenant_);
+    t->bind(1, tenant_id);
+    if (!t->executeStep()) return detail::not_found("no tenant " + std::to_string(tenant_id));
+    return time::billing_period(t->getColumn(0).getInt(), now_ms);
+  });
+}
+
+// Read before created: every message asks for its period's row, which exists but once a month.
 result<usage> usage_repo::current(int64_t tenant_id, int64_t now_ms) {
+  auto p = period_of(tenant_id, now_ms);
+  if (!p) return p.err();
+  auto found = read(tenant_id, p->start_ms);
+  if (found || found.err().code != errc::not_found) return found;
   auto start = ensure_period(tenant_id, now_ms);
   if (!start) return start.err();
   return read(tenant_id, *start);
@@ -218,21 +235,20 @@ result<reserve_outcome> usage_repo::reserve(int64_t tenant_id, int64_t job_id,
                                             int64_t now_ms) {
   if (amount < 0) return make_error(errc::invalid_argument, "a reservation must be 0 or more");
   return guarded("credit reserve", [&]() -> result<reserve_outcome> {
-    detail::savepoint sp(db_, "credit_reserve");
+    detail::prepared_savepoint sp(*credit_sp_);
     if (find_ledger(ledger_find_, job_id, step).reserved) return reserve_outcome::already_held;
-    auto start = ensure_period(tenant_id, now_ms);
-    if (!start) return start.err();
-    auto now = read(tenant_id, *start);
+    auto now = current(tenant_id, now_ms);
     if (!now) return now.err();
+    const int64_t start = now->period_start;
     if (now->left() < amount) return reserve_outcome::insufficient;
     {
       statement_scope q(add_reserved_);
       q->bind(1, amount);
       q->bind(2, tenant_id);
-      q->bind(3, *start);
+      q->bind(3, start);
       q->exec();
     }
-    insert_ledger(ledger_insert_, tenant_id, *start, job_id, step, "reserve", amount);
+    insert_ledger(ledger_insert_, tenant_id, start, job_id, step, "reserve", amount);
     sp.release();
     return reserve_outcome::reserved;
   });
@@ -243,7 +259,7 @@ status usage_repo::commit(int64_t tenant_id, int64_t job_id, const std::string& 
   (void)now_ms;
   if (actual < 0) return make_error(errc::invalid_argument, "a charge must be 0 or more");
   return guarded("credit commit", [&]() -> status {
-    detail::savepoint sp(db_, "credit_commit");
+    detail::prepared_savepoint sp(*credit_sp_);
     ledger_state state = find_ledger(ledger_find_, job_id, reserve_step);
     if (!state.reserved)
       return detail::not_found("no reservation for job " + std::to_string(job_id) + " step " +
@@ -268,7 +284,7 @@ status usage_repo::release(int64_t tenant_id, int64_t job_id, const std::string&
                            int64_t now_ms) {
   (void)now_ms;
   return guarded("credit release", [&]() -> status {
-    detail::savepoint sp(db_, "credit_release");
+    detail::prepared_savepoint sp(*credit_sp_);
     ledger_state state = find_ledger(ledger_find_, job_id, reserve_step);
     if (!state.reserved || state.settled) return ok_status();
     {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,9 +13,13 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "base/error.hpp"
+#include "base/time.hpp"
 #include "storage/records.hpp"
 
 namespace aibud::storage {
+namespace detail {
+struct savepoint_statements;
+}
 
 // What a reservation attempt did.
 enum class reserve_outcome {
@@ -26,6 +31,7 @@ enum class reserve_outcome {
 class usage_repo {
  public:
   explicit usage_repo(SQLite::Database& db);
+  ~usage_repo();
 
   // The row of the period containing `now_ms`, created if missing. Errors: not_found (tenant).
   result<usage> current(int64_t tenant_id, int64_t now_ms);
@@ -62,6 +68,8 @@ class usage_repo {
   // Creates the period row containing `now_ms` if missing; returns its period_start.
   result<int64_t> ensure_period(int64_t tenant_id, int64_t now_ms);
   result<usage> read(int64_t tenant_id, int64_t period_start);
+  // The period of `now_ms` under the tenant's anchor day.
+  result<time::period> period_of(int64_t tenant_id, int64_t now_ms);
 
   SQLite::Database& db_;
   SQLite::Statement tenant_;
@@ -77,6 +85,8 @@ class usage_repo {
   SQLite::Statement ledger_find_;
   SQLite::Statement mark_alert_80_;
   SQLite::Statement mark_alert_100_;
+  // reserve, commit and release, run for every message: prepared once.
+  std::unique_ptr<detail::savepoint_statements> credit_sp_;
 };
 
 }  // namespace aibud::storage

@@ -1,5 +1,4 @@
 #include "storage/writer.hpp"
-#include "base/thread_name.hpp"
 
 #include <sqlite3.h>
 
@@ -12,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_name.hpp"
 #include "storage/credit_ledger_repo.hpp"
 #include "storage/interactions_repo.hpp"
 #include "storage/sent_messages_repo.hpp"
@@ -46,79 +46,16 @@ sent_messages_repo& write_context::sent_messages() {
 
 namespace {
 
-// A statement of the write connection prepared once and run many times: the writer runs its
-// transaction and savepoint statements for every batch and every write, and parsing them
-// each time cost the writer thread more than running them.
-class prepared {
- public:
-  prepared(sqlite3* db, const char* sql) : db_(db) {
-    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-    if (rc != SQLITE_OK) {
-      SQLite::Exception e(db, rc);
-      sqlite3_finalize(stmt_);
-      throw e;
-    }
-  }
-  ~prepared() { sqlite3_finalize(stmt_); }
-  prepared(const prepared&) = delete;
-  prepared& operator=(const prepared&) = delete;
-
-  // Throws SQLite::Exception (so guarded() maps its code) when the statement fails.
-  void run() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_DONE) {
-      sqlite3_reset(stmt_);
-      return;
-    }
-    SQLite::Exception e(db_, rc);  // before the reset, which may clear the message
-    sqlite3_reset(stmt_);
-    throw e;
-  }
-  // For cleanup paths that cannot report: false when it failed.
-  bool try_run() {
-    int rc = sqlite3_step(stmt_);
-    sqlite3_reset(stmt_);
-    return rc == SQLITE_DONE;
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
+// The writer runs these for every batch and every write: prepared once, as parsing them each
+// time cost the writer thread more than running them.
 struct batch_statements {
   explicit batch_statements(sqlite3* db)
       : begin(db, "BEGIN IMMEDIATE"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
-        savepoint(db, "SAVEPOINT write"),
-        release(db, "RELEASE write"),
-        rollback_to(db, "ROLLBACK TO write") {}
-  prepared begin, commit, rollback, savepoint, release, rollback_to;
-};
-
-// One write's savepoint, as detail::savepoint but on the prepared statements: released when
-// the write succeeded, otherwise rolled back alone (its neighbours in the batch stay).
-class write_savepoint {
- public:
-  explicit write_savepoint(batch_statements& s) : s_(s) { s_.savepoint.run(); }
-  ~write_savepoint() {
-    if (done_) return;
-    // A failed rollback cannot be reported from here; SQLite then aborts the transaction
-    // itself, which commit_batch detects.
-    s_.rollback_to.try_run();
-    s_.release.try_run();
-  }
-  write_savepoint(const write_savepoint&) = delete;
-  write_savepoint& operator=(const write_savepoint&) = delete;
-  void release() {
-    s_.release.run();
-    done_ = true;
-  }
-
- private:
-  batch_statements& s_;
-  bool done_ = false;
+        write(db, "write") {}
+  detail::prepared begin, commit, rollback;
+  detail::savepoint_statements write;  // one write's savepoint, inside the batch
 };
 
 }  // namespace
@@ -223,7 +160,9 @@ void writer::impl::catch_up_checkpoint() {
 
 status writer::impl::run_one(const write_fn& write) {
   return detail::guarded("write", [&]() -> status {
-    write_savepoint sp(*statements);
+    // Released when the write succeeded, otherwise rolled back alone (its neighbours in the
+    // batch stay).
+    detail::prepared_savepoint sp(statements->write);
     status s = write(*context);
     if (s) sp.release();
     return s;
