@@ -1,5 +1,4 @@
 #include "storage/reader.hpp"
-#include "base/thread_name.hpp"
 
 #include <SQLiteCpp/Database.h>
 
@@ -8,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/thread_name.hpp"
 #include "storage/audit_repo.hpp"
 #include "storage/contacts_repo.hpp"
 #include "storage/failed_jobs_repo.hpp"

@@ -1,5 +1,4 @@
 #include "adapters/http/client.hpp"
-#include "base/thread_name.hpp"
 
 #include <curl/curl.h>
 
@@ -10,6 +9,8 @@
 #include <thread>
 #include <unordered_set>
 #include <utility>
+
+#include "base/thread_name.hpp"
 
 namespace aibud::http {
 namespace detail {

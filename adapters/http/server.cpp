@@ -1,5 +1,4 @@
 #include "adapters/http/server.hpp"
-#include "base/thread_name.hpp"
 
 #include <sys/resource.h>
 
@@ -8,6 +7,7 @@
 #include <cstring>
 
 #include "adapters/http/server_internal.hpp"
+#include "base/thread_name.hpp"
 
 namespace aibud::http {
 namespace detail {
