@@ -14,7 +14,6 @@
 #include "runtime/admin_api.hpp"
 #include "runtime/database_options.hpp"
 #include "runtime/db_lock.hpp"
-#include "runtime/heap_trimmer.hpp"
 #include "runtime/intake.hpp"
 #include "runtime/job_system.hpp"
 #include "runtime/secrets.hpp"
@@ -123,9 +122,6 @@ status serve(const config::config& cfg, const serve_hooks& hooks) {
     if (auto s = secrets::verify_instance_secrets(**db, *sealer); !s) return s;
     warn_if_offline(cfg, **db);
   }
-  // Every message allocates and frees on several threads; keeping up to 16 MiB free per
-  // arena between once-a-minute trims spares the hot path glibc's madvise calls.
-  heap_trimmer trimmer(std::chrono::minutes(1), 16 * 1024 * 1024);
 
   storage::writer_options writer_options;
   writer_options.db = database_options(cfg);
