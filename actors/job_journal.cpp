@@ -155,18 +155,54 @@ result<job_journal> parse_journal(const std::string& text) {
 }
 
 std::string serialize(const job_journal& journal) {
-  json j = json::object();
-  if (journal.context) j["context"] = to_json(*journal.context);
-  if (journal.reserve) j["reserve"] = to_json(*journal.reserve);
-  if (journal.ai) j["ai"] = to_json(*journal.ai);
-  if (journal.act) j["act"] = to_json(*journal.act);
-  if (!journal.more_acts.empty()) {
-    j["more_acts"] = json::array();
-    for (const auto& a : journal.more_acts) j["more_acts"].push_back(to_json(a));
+  journal_text none;
+  return serialize(journal, none);
+}
+
+// Written by hand around the steps' own dumps, as nlohmann would write the whole object (keys
+// in order, no spaces), so that a kept step's text is pasted rather than built and dumped again.
+std::string serialize(const job_journal& journal, journal_text& kept) {
+  std::string out = "{";
+  auto key = [&out](const char* name) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += name;
+    out += "\":";
+  };
+  if (journal.act) {
+    key("act");
+    out += to_json(*journal.act).dump();
   }
-  if (journal.record) j["record"] = true;
-  if (journal.charge) j["charge"] = true;
-  return j.dump();
+  if (journal.ai) {
+    if (kept.ai.empty()) kept.ai = to_json(*journal.ai).dump();
+    key("ai");
+    out += kept.ai;
+  }
+  if (journal.charge) {
+    key("charge");
+    out += "true";
+  }
+  if (journal.context) {
+    if (kept.context.empty()) kept.context = to_json(*journal.context).dump();
+    key("context");
+    out += kept.context;
+  }
+  if (!journal.more_acts.empty()) {
+    json acts = json::array();
+    for (const auto& a : journal.more_acts) acts.push_back(to_json(a));
+    key("more_acts");
+    out += acts.dump();
+  }
+  if (journal.record) {
+    key("record");
+    out += "true";
+  }
+  if (journal.reserve) {
+    key("reserve");
+    out += to_json(*journal.reserve).dump();
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace aibud::actors

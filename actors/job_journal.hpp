@@ -94,4 +94,18 @@ struct job_journal {
 result<job_journal> parse_journal(const std::string& text);
 std::string serialize(const job_journal& journal);
 
+// The text of a journal's context and AI steps, kept by a run between the (up to three) times
+// it saves its journal: neither step changes once set, and the context (with the agent's step)
+// and the AI step (with its plan) are most of the text. Whoever sets either clears its text.
+struct journal_text {
+  std::string context;  // empty: not written yet
+  std::string ai;
+  void clear() {
+    context.clear();
+    ai.clear();
+  }
+};
+// The same text as serialize(journal), reusing and filling `kept`.
+std::string serialize(const job_journal& journal, journal_text& kept);
+
 }  // namespace aibud::actors

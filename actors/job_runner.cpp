@@ -200,6 +200,7 @@ class job_run : public std::enable_shared_from_this<job_run> {
   std::string language_ = "en";
   std::string tenant_settings_;  // the tenant's settings JSON (its own models)
   job_journal journal_;
+  journal_text journal_text_;  // its context and AI steps as text, once written
   send_target target_;
   int64_t attempts_ = 0;
   bool intent_fresh_ = false;       // this run saved the act intents: nothing can have been sent
@@ -252,6 +253,7 @@ status job_run::write_start(storage::write_context& w) {
   auto journal = parse_journal(job_.steps);
   if (!journal) return dlq_in(w, journal.err().message);
   journal_ = std::move(*journal);
+  journal_text_.clear();
   if (job_.attempts >= s_.max_attempts)
     return dlq_in(w, job_.last_error.value_or("gave up after " + std::to_string(job_.attempts) +
                                               " attempts"));
@@ -289,7 +291,7 @@ status job_run::write_start(storage::write_context& w) {
     if (auto s = reserve(w, now); !s) return s;
     if (ended_) return ok_status();
   }
-  if (auto s = w.jobs().begin_attempt(id_, serialize(journal_)); !s) return s;
+  if (auto s = w.jobs().begin_attempt(id_, serialize(journal_, journal_text_)); !s) return s;
   attempts_ = job_.attempts + 1;
   result_.status = js::running;
   mode_ = mode::proceed;
@@ -409,6 +411,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
         planned.status = step.plan.change.status;
         planned.plan = to_json(step.plan);
         journal_.ai = std::move(planned);
+        journal_text_.ai.clear();
       }
       step_ = std::move(step);
     }
@@ -418,6 +421,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
     cs.reason = gated->reason;
   }
   journal_.context = std::move(cs);
+  journal_text_.context.clear();
   if (!gated) return ok_status();
 
   log::info("job not answered",
@@ -555,7 +559,9 @@ status job_run::record_inbound_only(storage::write_context& w, const std::string
   if (pause_until) contact_.paused_until = pause_until;
   if (auto s = w.contacts().save(contact_); !s) return s;
   journal_.record = true;
-  if (auto s = w.jobs().set_status(id_, final_status, std::nullopt, serialize(journal_)); !s)
+  if (auto s =
+          w.jobs().set_status(id_, final_status, std::nullopt, serialize(journal_, journal_text_));
+      !s)
     return s;
   result_.what = run_result::kind::finished;
   result_.status = final_status;
@@ -580,7 +586,7 @@ status job_run::reserve(storage::write_context& w, int64_t now) {
   if (!u) return u.err();
   if (u->reserved > 0) {
     // Others hold credits that may come back: wait for them, without counting an attempt.
-    if (auto s = w.jobs().set_steps(id_, serialize(journal_)); !s) return s;
+    if (auto s = w.jobs().set_steps(id_, serialize(journal_, journal_text_)); !s) return s;
     const int64_t nb = now + s_.credit_wait.count();
     if (auto s = w.jobs().defer(id_, nb, std::string(waiting_for_credits)); !s) return s;
     result_.what = run_result::kind::waiting_credits;
@@ -628,7 +634,7 @@ status job_run::release_reservation(storage::write_context& w) {
   result_.settled = true;
   if (!r) return ok_status();
   r->released = true;
-  return w.jobs().set_steps(id_, serialize(journal_));
+  return w.jobs().set_steps(id_, serialize(journal_, journal_text_));
 }
 
 void job_run::next() {
@@ -748,6 +754,7 @@ void job_run::on_ai(ai::ai_response r) {
   step.tokens_out = r.usage.output + r.usage.thinking;
   step.plan = to_json(plan);
   journal_.ai = std::move(step);
+  journal_text_.ai.clear();
   save_intents(shape(plan.sends, s_.shaping));
 }
 
@@ -803,7 +810,7 @@ void job_run::save_intents(const std::vector<outbound>& sends) {
   }
   intent_fresh_ = true;
   auto self = shared_from_this();
-  std::string steps = serialize(journal_);
+  std::string steps = serialize(journal_, journal_text_);
   write([self, steps](storage::write_context& w) { return w.jobs().set_steps(self->id_, steps); },
         [self] {
           fault_point("intent");
@@ -1055,7 +1062,7 @@ void job_run::finish_write() {
   const bool was_recorded = journal_.record, was_charged = journal_.charge;
   journal_.record = true;
   if (!out_of_credits) journal_.charge = true;
-  in->steps = serialize(journal_);
+  in->steps = serialize(journal_, journal_text_);
   journal_.record = was_recorded;
   journal_.charge = was_charged;
   write([self, in](storage::write_context& w) { return self->write_finish(w, *in); },
@@ -1100,7 +1107,7 @@ bool job_run::breaker_open(const std::string& key) {
 // breaker, a quota, the instance) is not the job failing.
 void job_run::wait_uncounted(int64_t not_before, const std::string& why) {
   auto self = shared_from_this();
-  std::string steps = serialize(journal_);
+  std::string steps = serialize(journal_, journal_text_);
   write(
       [self, not_before, why, steps](storage::write_context& w) -> status {
         if (auto s = w.jobs().set_steps(self->id_, steps); !s) return s;
@@ -1126,7 +1133,7 @@ void job_run::dlq(const std::string& why) {
 
 void job_run::defer(int64_t not_before, const std::string& why, run_result::kind kind) {
   auto self = shared_from_this();
-  std::string steps = serialize(journal_);
+  std::string steps = serialize(journal_, journal_text_);
   write(
       [self, not_before, why, steps](storage::write_context& w) -> status {
         if (auto s = w.jobs().set_steps(self->id_, steps); !s) return s;

@@ -36,6 +36,41 @@ TEST_CASE("a journal survives serialize and parse with every step") {
   CHECK(back->next_step() == "charge");
 }
 
+TEST_CASE("a run's kept step texts give the journal's own text, and are pasted as kept") {
+  job_journal j;
+  j.context = context_step{"reply",
+                           "",
+                           7,
+                           3,
+                           1000,
+                           1,
+                           "text",
+                           "oi \"aspas\"",
+                           "55@s.whatsapp.net",
+                           nlohmann::json{{"system", "s"}}};
+  j.reserve = reserve_step{2, false, false};
+  j.ai = ai_step{"olá\nlinha", "sell", "engaged", "offline", 10, 20};
+  j.ai->plan = nlohmann::json{{"sends", {{{"kind", "text"}, {"text", "olá"}}}}};
+  j.act = act_step{"abc", 123, "olá", std::string("KEY-1")};
+  const std::string whole = serialize(j);
+  // Byte for byte what nlohmann writes for the same object (sorted keys, no spaces).
+  CHECK(nlohmann::json::parse(whole).dump() == whole);
+
+  journal_text kept;
+  CHECK(serialize(j, kept) == whole);
+  CHECK_FALSE(kept.context.empty());
+  CHECK_FALSE(kept.ai.empty());
+  j.more_acts.push_back(act_step{"def", 124, "poll?", std::nullopt});
+  j.record = true;
+  j.charge = true;
+  CHECK(serialize(j, kept) == serialize(j));
+  CHECK(nlohmann::json::parse(serialize(j)).dump() == serialize(j));
+
+  // Kept text is pasted, not checked: whoever changes a step clears its text.
+  kept.context = R"({"kept":true})";
+  CHECK(serialize(j, kept).find(R"("context":{"kept":true})") != std::string::npos);
+}
+
 TEST_CASE("the next step follows the saved results in order") {
   job_journal j;
   j.context = context_step{};
