@@ -2,6 +2,7 @@
 // to zero live contact actors once idle, and their state, kept in SQLite, answers their next
 // message. 10,000 contacts; under ASan 1,000 unless AIBUD_TEST_SOAK=1 asks for the full size.
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -85,4 +86,31 @@ TEST_CASE("thousands of idle contacts are passivated to zero and their state sur
     CHECK(rows[2] == "in|e quanto custa a avaliação?");
   }
   REQUIRE(wait_until([&] { return loop.active_contacts() == 0; }, std::chrono::seconds(60)));
+}
+
+TEST_CASE("a contact is passivated an idle timeout after its last job, not after its first") {
+  using clock = std::chrono::system_clock;
+  const auto timeout = std::chrono::milliseconds(1500);
+  const auto ms = [](clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  job_loop loop(10);
+  REQUIRE(loop.start({{"AIBUD_CONTACTS_IDLE_TIMEOUT", "1500ms"}}));
+  wa_message m;
+  m.remote_jid = phone(1);
+  m.id = "IDLE-1";
+  m.text = "Oi";
+  REQUIRE(loop.post(m) == 200);
+  REQUIRE(loop.wait_settled(1));
+  const int64_t first_done = loop.count("SELECT max(updated_at) FROM jobs");
+  // The second message comes while the timer set after the first job is still running.
+  const auto later = clock::time_point(std::chrono::milliseconds(first_done)) + timeout / 2;
+  REQUIRE(wait_until([&] { return clock::now() >= later; }));
+  m.id = "IDLE-2";
+  m.text = "Quero vender";
+  REQUIRE(loop.post(m) == 200);
+  REQUIRE(loop.wait_settled(2));
+  const int64_t last_done = loop.count("SELECT max(updated_at) FROM jobs");
+  REQUIRE(wait_until([&] { return loop.active_contacts() == 0; }, std::chrono::seconds(30)));
+  CHECK(ms(clock::now()) - last_done >= timeout.count());
 }
