@@ -53,6 +53,10 @@ namespace js = storage::job_status;
 
 const char* const waiting_for_credits = "waiting for credits";
 
+// How far before a send's intent a reconciliation looks for the contact's recorded sends: past
+// the window findMessages is asked for (evolution::reconciliation_query's skew).
+constexpr std::chrono::minutes recorded_lookback{5};
+
 bool is_terminal(const std::string& status) {
   return status == js::done || status == js::skipped || status == js::merged ||
          status == js::out_of_credits || status == js::failed;
@@ -171,6 +175,7 @@ class job_run : public std::enable_shared_from_this<job_run> {
   void save_intents(const std::vector<outbound>& sends);
   void continue_sends();
   void reconcile(std::size_t i);
+  void find_sent(std::size_t i, const sent_content& what);
   // `allowed`: the breaker already let this run through (a reconciliation just asked it).
   void send(std::size_t i, bool allowed = false);
   void finish_write();
@@ -861,9 +866,29 @@ void job_run::reconcile(std::size_t i) {
     return;
   }
   if (breaker_open(evolution_key())) return;
+  // The same words may have gone out a moment before this intent (a greeting answered twice):
+  // the contact's sends already recorded, and this job's sends found so far, are not this one.
+  auto what = std::make_shared<sent_content>();
   const act_step& a = *journal_.sends()[i];
-  sent_content what{a.kind == "poll", a.text, a.options};
-  fx_->find_sent(target_, what, a.at, [self, i](send_result r) {
+  what->poll = a.kind == "poll";
+  what->text = a.text;
+  what->options = a.options;
+  for (std::size_t j = 0; j < i; ++j)
+    if (journal_.sends()[j]->result) what->taken.push_back(*journal_.sends()[j]->result);
+  const int64_t since = a.at - recorded_lookback.count();
+  write(
+      [self, what, since](storage::write_context& w) -> status {
+        auto sent = w.sent_messages().since(self->instance_.id, self->contact_.id, since);
+        if (!sent) return sent.err();
+        for (const auto& m : *sent) what->taken.push_back(m.wa_message_id);
+        return ok_status();
+      },
+      [self, what, i] { self->find_sent(i, *what); });
+}
+
+void job_run::find_sent(std::size_t i, const sent_content& what) {
+  auto self = shared_from_this();
+  fx_->find_sent(target_, what, journal_.sends()[i]->at, [self, i](send_result r) {
     if (r.what != send_result::kind::ok) return self->on_send_failure(r, "findMessages");
     // Not sent: the send reports to the breaker. A lookup that works says little about
     // sends, and closing the breaker on it would keep a sendText storm from ever opening it.

@@ -66,6 +66,7 @@ struct sent_content {
   bool poll = false;
   std::string text;  // the text, or the poll's question
   std::vector<std::string> options;
+  std::vector<std::string> taken;  // key.ids known to be other sends, however alike
 };
 
 // A photo's bytes as getBase64FromMediaMessage returned them.

@@ -329,8 +329,9 @@ status job_system::start() {
                      [done, jids, what](evolution::call_result<evolution::message_page> r) {
                        if (!r.ok()) return done(failure_of(r.status));
                        auto key = what.poll ? evolution::find_sent_poll(r.value, jids, what.text,
-                                                                        what.options)
-                                            : evolution::find_sent_text(r.value, jids, what.text);
+                                                                        what.options, what.taken)
+                                            : evolution::find_sent_text(r.value, jids, what.text,
+                                                                        what.taken);
                        done({send_result::kind::ok, key.value_or(""), "", {}});
                      });
   };

@@ -400,7 +400,7 @@ namespace {
 // The key.id of the newest of our messages to one of `jids` that `matches`.
 template <class Match>
 std::optional<std::string> find_ours(const message_page& page, const std::vector<std::string>& jids,
-                                     Match matches) {
+                                     const std::vector<std::string>& taken, Match matches) {
   auto known = [&jids](const std::string& jid) {
     return !jid.empty() && std::find(jids.begin(), jids.end(), jid) != jids.end();
   };
@@ -408,6 +408,7 @@ std::optional<std::string> find_ours(const message_page& page, const std::vector
     const message_key& key = record.msg.key;
     if (!key.from_me) continue;
     if (!known(key.remote_jid) && !known(key.remote_jid_alt)) continue;
+    if (std::find(taken.begin(), taken.end(), key.id) != taken.end()) continue;
     if (matches(record.msg.content)) return key.id;
   }
   return std::nullopt;
@@ -417,16 +418,18 @@ std::optional<std::string> find_ours(const message_page& page, const std::vector
 
 std::optional<std::string> find_sent_text(const message_page& page,
                                           const std::vector<std::string>& jids,
-                                          std::string_view text) {
-  return find_ours(page, jids,
+                                          std::string_view text,
+                                          const std::vector<std::string>& taken) {
+  return find_ours(page, jids, taken,
                    [text](const message_content& content) { return text_of(content) == text; });
 }
 
 std::optional<std::string> find_sent_poll(const message_page& page,
                                           const std::vector<std::string>& jids,
                                           std::string_view question,
-                                          const std::vector<std::string>& options) {
-  return find_ours(page, jids, [&](const message_content& content) {
+                                          const std::vector<std::string>& options,
+                                          const std::vector<std::string>& taken) {
+  return find_ours(page, jids, taken, [&](const message_content& content) {
     const auto* poll = std::get_if<poll_creation_content>(&content);
     return poll && poll->question == question && poll->options == options;
   });

@@ -199,17 +199,20 @@ struct created_instance {
 result<created_instance> parse_create_instance(std::string_view body);
 
 // The key.id of our message in `page` whose chat is one of `jids` and whose text is `text`
-// (newest first, as Evolution orders them); nullopt when none matches.
+// (newest first, as Evolution orders them), leaving out the key.ids in `taken` (sends known to
+// be others, however alike); nullopt when none matches.
 std::optional<std::string> find_sent_text(const message_page& page,
                                           const std::vector<std::string>& jids,
-                                          std::string_view text);
+                                          std::string_view text,
+                                          const std::vector<std::string>& taken = {});
 
 // The same for a poll: our pollCreationMessage (any version) with this question and these
 // options, in order.
 std::optional<std::string> find_sent_poll(const message_page& page,
                                           const std::vector<std::string>& jids,
                                           std::string_view question,
-                                          const std::vector<std::string>& options);
+                                          const std::vector<std::string>& options,
+                                          const std::vector<std::string>& taken = {});
 
 // --- the asynchronous client ------------------------------------------------------------
 

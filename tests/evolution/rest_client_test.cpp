@@ -419,6 +419,23 @@ TEST_CASE("a findMessages page yields our poll by its question and options, in a
   CHECK_FALSE(evo::find_sent_text(*page, jids, "Que tipo de imóvel?"));
 }
 
+TEST_CASE("a findMessages lookup passes over the sends it is told are others") {
+  auto page =
+      evo::parse_find_messages(R"({"messages":{"total":2,"pages":1,"currentPage":1,"records":[
+    {"id":"cm1","key":{"id":"3EB0NEWER","fromMe":true,"remoteJid":"5511900000001@s.whatsapp.net"},
+     "pushName":"Você","messageType":"conversation","message":{"conversation":"Olá! Como posso ajudar?"},
+     "messageTimestamp":1764930934,"instanceId":"i","source":"web","contextInfo":null,"MessageUpdate":[]},
+    {"id":"cm2","key":{"id":"3EB0OLDER","fromMe":true,"remoteJid":"5511900000001@s.whatsapp.net"},
+     "pushName":"Você","messageType":"conversation","message":{"conversation":"Olá! Como posso ajudar?"},
+     "messageTimestamp":1764930934,"instanceId":"i","source":"web","contextInfo":null,"MessageUpdate":[]}]}})");
+  REQUIRE(page.ok());
+  const std::vector<std::string> jids = {"5511900000001@s.whatsapp.net"};
+  CHECK(evo::find_sent_text(*page, jids, "Olá! Como posso ajudar?") == "3EB0NEWER");
+  CHECK(evo::find_sent_text(*page, jids, "Olá! Como posso ajudar?", {"3EB0NEWER"}) == "3EB0OLDER");
+  CHECK_FALSE(
+      evo::find_sent_text(*page, jids, "Olá! Como posso ajudar?", {"3EB0OLDER", "3EB0NEWER"}));
+}
+
 // --- against the fake server -------------------------------------------------------------
 
 TEST_CASE("send_text through the fake returns the key.id the server assigned") {

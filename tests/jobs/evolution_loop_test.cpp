@@ -164,6 +164,31 @@ TEST_CASE("a SIGKILL after Evolution answered a send is reconciled through findM
   CHECK(w.loop.count("SELECT reserved FROM subscription_usage") == 0);
 }
 
+TEST_CASE("a send killed before it went out is not taken for the same words sent just before") {
+  world w;
+  REQUIRE(w.loop.start(fast({{"AIBUD_TEST_FAULT", "intent:2"}})));
+  REQUIRE(w.loop.post(text("SAME-1", 3, "Olá, quero fazer um pedido")) == 200);
+  REQUIRE(w.loop.wait_settled(1));
+  const wa_message again = text("SAME-2", 3, "Olá, quero fazer um pedido");
+  REQUIRE(w.loop.post(again) == 200);
+  // Killed with the second reply's intent saved and nothing sent: the same words as the first
+  // reply, which Evolution holds and findMessages will show.
+  REQUIRE(w.loop.server()->wait(std::chrono::seconds(30)) == -SIGKILL);
+  REQUIRE(delivered(w.fake).size() == 1);
+
+  REQUIRE(w.loop.start(fast()));
+  REQUIRE(w.loop.post(again) == 200);
+  REQUIRE(w.loop.wait_settled(2));
+  CHECK_FALSE(w.fake.requests_to(find_messages).empty());
+  auto sent = delivered(w.fake);
+  REQUIRE(sent.size() == 2);
+  CHECK(nlohmann::json::parse(sent[0].body).at("text") ==
+        nlohmann::json::parse(sent[1].body).at("text"));
+  CHECK(w.loop.count("SELECT COUNT(DISTINCT wa_message_id) FROM sent_messages") == 2);
+  CHECK(w.loop.count("SELECT COUNT(*) FROM interactions WHERE direction = 'out'") == 2);
+  CHECK(w.loop.count("SELECT COUNT(*) FROM jobs WHERE status = 'done'") == 2);
+}
+
 TEST_CASE("a 503 storm opens the instance's breaker; jobs wait and are all answered once") {
   // The storm lasts until two half-open probes failed, so at least two cool-downs; without the
   // breaker ten jobs retrying 20-200 ms apart would have made many more calls by then.
