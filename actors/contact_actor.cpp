@@ -138,8 +138,8 @@ void start_next(self_ptr self, wake_reason why = wake_reason::none);
 
 void arm_idle_timer(self_ptr self, std::chrono::steady_clock::duration after) {
   self->state.tick_pending = true;
-  self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(after),
-                     tick_atom::value);
+  // Rounded up: a timer that fires a fraction early would re-arm for nothing, again and again.
+  self->delayed_send(self, std::chrono::ceil<std::chrono::milliseconds>(after), tick_atom::value);
 }
 
 void schedule_idle(self_ptr self) {

@@ -55,7 +55,7 @@ const char* const waiting_for_credits = "waiting for credits";
 
 // How far before a send's intent a reconciliation looks for the contact's recorded sends: past
 // the window findMessages is asked for (evolution::reconciliation_query's skew).
-constexpr std::chrono::minutes recorded_lookback{5};
+constexpr std::chrono::milliseconds recorded_lookback = std::chrono::minutes(5);
 
 bool is_terminal(const std::string& status) {
   return status == js::done || status == js::skipped || status == js::merged ||

@@ -4,6 +4,7 @@
 // end to end, together with what the database recorded.
 #include <signal.h>
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -169,6 +170,11 @@ TEST_CASE("a send killed before it went out is not taken for the same words sent
   REQUIRE(w.loop.start(fast({{"AIBUD_TEST_FAULT", "intent:2"}})));
   REQUIRE(w.loop.post(text("SAME-1", 3, "Olá, quero fazer um pedido")) == 200);
   REQUIRE(w.loop.wait_settled(1));
+  // A second apart, as a lead writes, well inside the window findMessages is asked for.
+  const auto first_done = std::chrono::system_clock::time_point(
+      std::chrono::milliseconds(w.loop.count("SELECT max(updated_at) FROM jobs")));
+  REQUIRE(wait_until(
+      [&] { return std::chrono::system_clock::now() >= first_done + std::chrono::seconds(1); }));
   const wa_message again = text("SAME-2", 3, "Olá, quero fazer um pedido");
   REQUIRE(w.loop.post(again) == 200);
   // Killed with the second reply's intent saved and nothing sent: the same words as the first
