@@ -296,6 +296,13 @@ contact_actor::behavior_type contact_behavior(self_ptr self, std::shared_ptr<job
     if (self->state.running) return make_error(supervision_error::crashed_in_job);
     return caf::exit_reason::unhandled_exception;
   });
+  // Counted as live until the actor has really ended, not from when its instance asked it to
+  // stop: read right after the ask, the gauge said 0 while thousands of ending contacts still
+  // held their memory. A crash is the instance's to report (it restarts the contact).
+  if (auto tree = services->tree)
+    self->attach_functor([tree, instance_id, slot](const caf::error& reason) {
+      if (!reason) tree->contact_stopped(instance_id, slot);
+    });
   self->monitor(instance);
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
   load_jobs(self);

@@ -98,8 +98,7 @@ void passivate(self_ptr self, uint64_t id, uint64_t received) {
   auto& st = self->state;
   auto it = st.slots.find(id);
   if (it == st.slots.end() || !it->second.actor || it->second.sent != received) return;
-  self->send(it->second.actor, stop_atom::value);
-  if (st.services->tree) st.services->tree->contact_stopped(st.instance_id, id);
+  self->send(it->second.actor, stop_atom::value);  // it leaves the live tree when it has ended
   st.by_actor.erase(it->second.actor.address());
   for (const auto& j : it->second.jids) {
     auto m = st.by_jid.find(j);
@@ -117,8 +116,7 @@ void on_down(self_ptr self, const caf::down_msg& down) {
   auto& slot = st.slots[id];
   slot.actor = nullptr;
   if (!down.reason) {
-    st.slots.erase(id);
-    if (st.services->tree) st.services->tree->contact_stopped(st.instance_id, id);
+    st.slots.erase(id);  // it left the live tree as it ended
     return;
   }
   ++slot.restarts;
