@@ -70,6 +70,11 @@ metric() {
   curl -s --max-time 10 "http://127.0.0.1:$port/metrics" | awk -v n="$1" '$1 == n { print $2 }'
 }
 
+# cpu_ticks: the server's CPU time so far (user + system, all threads), in clock ticks.
+cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$server_pid/stat"
+}
+
 # rss_kib: the server's resident set after a trim, in KiB.
 rss_kib() {
   metric aibud_contact_actors_active >/dev/null
@@ -118,6 +123,7 @@ if ((e2e_contacts > 0 && e2e_messages > 0)); then
   rss_start=$(rss_kib)
   writes0=$(metric aibud_storage_writes_total)
   tx0=$(metric aibud_storage_transactions_total)
+  cpu0=$(cpu_ticks)
   post e2e "$e2e_total" "$e2e_contacts" --fresh >"$work/e2e.out"
   cat "$work/e2e.out"
   e2e_load=$(json_of "$(<"$work/e2e.out")")
@@ -126,6 +132,7 @@ if ((e2e_contacts > 0 && e2e_messages > 0)); then
     echo "error: unavailable: the end-to-end run did not finish within 300 s" >&2
   fi
   last_done_ms=$(sql e2e "SELECT max(updated_at) FROM jobs")
+  cpu1=$(cpu_ticks)
   active=$(metric aibud_contact_actors_active)
   rss_active=$(rss_kib)
   writes1=$(metric aibud_storage_writes_total)
@@ -145,6 +152,9 @@ if ((e2e_contacts > 0 && e2e_messages > 0)); then
   writes_per_message=$(calc "$done_jobs > 0 ? ($writes1 - $writes0) / $done_jobs : 0")
   # Less the webhook's own write: what the job pipeline asks of the writer per message.
   job_writes_per_message=$(calc "$done_jobs > 0 ? ($writes1 - $writes0 - $e2e_total) / $done_jobs : 0")
+  # What the whole server spent on each message, webhook to recorded reply: on two cores the
+  # rate is bounded by this and by what the load generator and the fake Evolution take.
+  cpu_us_per_message=$(calc "$done_jobs > 0 ? ($cpu1 - $cpu0) * 1000000 / $(getconf CLK_TCK) / $done_jobs : 0")
   active_bytes=$(calc "$active > 0 ? ($rss_active - $rss_start) * 1024 / $active : 0")
   active_over_idle=$(calc "$active > 0 ? ($rss_active - $rss_idle) * 1024 / $active : 0")
   e2e_ok=$(awk "BEGIN { print ($e2e_rate >= 0.3 * $full_rps && $done_jobs == $e2e_total) ? \"PASS\" : \"FAIL\" }")
@@ -152,9 +162,10 @@ if ((e2e_contacts > 0 && e2e_messages > 0)); then
   active_ok=$(awk "BEGIN { print ($active_bytes <= 16384 && $active > 0) ? \"PASS\" : \"FAIL\" }")
   echo "jobs: $statuses; replies sent: $replies; seconds first webhook -> last reply: $e2e_seconds"
   echo "$e2e_ok: end to end $e2e_rate messages/s is $(calc "$e2e_ratio * 100")% of durable FULL intake $full_rps req/s (target >= 30%; $done_jobs/$e2e_total answered)"
+  echo "server CPU per message (all threads, user + system): $cpu_us_per_message us"
   echo "$commits_ok: $commits_per_message commits (group-committed transactions) per message; writer calls per message: $job_writes_per_message by the job pipeline, $writes_per_message with the webhook's (target <= 3 commits)"
   echo "$active_ok: RSS per active contact with a 20-turn context $active_bytes B ($active contacts alive; RSS $rss_start -> $rss_active KiB; $active_over_idle B above the same contacts passivated; target <= 16384 B)"
-  echo "{\"bench\":\"e2e\",\"contacts\":$e2e_contacts,\"messages\":$e2e_messages,\"answered\":$done_jobs,\"seconds\":$e2e_seconds,\"messages_per_s\":$e2e_rate,\"intake_full_rps\":$full_rps,\"ratio\":$e2e_ratio,\"commits_per_message\":$commits_per_message,\"writes_per_message\":$writes_per_message,\"job_writes_per_message\":$job_writes_per_message,\"rate_target\":\"$e2e_ok\",\"commits_target\":\"$commits_ok\"}"
+  echo "{\"bench\":\"e2e\",\"contacts\":$e2e_contacts,\"messages\":$e2e_messages,\"answered\":$done_jobs,\"seconds\":$e2e_seconds,\"messages_per_s\":$e2e_rate,\"intake_full_rps\":$full_rps,\"ratio\":$e2e_ratio,\"commits_per_message\":$commits_per_message,\"writes_per_message\":$writes_per_message,\"job_writes_per_message\":$job_writes_per_message,\"server_cpu_us_per_message\":$cpu_us_per_message,\"rate_target\":\"$e2e_ok\",\"commits_target\":\"$commits_ok\"}"
   echo "{\"bench\":\"memory_active\",\"contacts\":$active,\"rss_start_kib\":$rss_start,\"rss_active_kib\":$rss_active,\"rss_passivated_kib\":$rss_idle,\"bytes_per_active_contact\":$active_bytes,\"bytes_above_passivated\":$active_over_idle,\"target\":\"$active_ok\"}"
 fi
 
