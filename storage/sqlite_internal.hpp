@@ -42,35 +42,6 @@ class statement_scope {
   SQLite::Statement& s_;
 };
 
-// A SAVEPOINT that rolls back and releases unless released: atomic whether or not the
-// caller already holds a transaction (the storage writer's batch, or none for the CLI).
-// SQLiteCpp's own Savepoint does not release after a rollback, which would leave an
-// outermost savepoint's transaction open.
-class savepoint {
- public:
-  savepoint(SQLite::Database& db, const char* name) : db_(db), name_(name) {
-    db_.exec(std::string("SAVEPOINT ") + name_);
-  }
-  ~savepoint() {
-    if (done_) return;
-    // Errors cannot leave a destructor; a failed rollback leaves SQLite to abort the
-    // transaction itself.
-    db_.tryExec(std::string("ROLLBACK TO ") + name_);
-    db_.tryExec(std::string("RELEASE ") + name_);
-  }
-  savepoint(const savepoint&) = delete;
-  savepoint& operator=(const savepoint&) = delete;
-  void release() {
-    db_.exec(std::string("RELEASE ") + name_);
-    done_ = true;
-  }
-
- private:
-  SQLite::Database& db_;
-  const char* name_;
-  bool done_ = false;
-};
-
 // A statement prepared once and run many times, for the statements a hot path runs with no
 // parameters and no rows (transaction and savepoint control).
 class prepared {
@@ -119,12 +90,14 @@ struct savepoint_statements {
   prepared open, release, rollback_to;
 };
 
-// detail::savepoint on prepared statements, for savepoints taken on every message.
+// A savepoint on statements prepared beforehand, for savepoints taken on every message.
 class prepared_savepoint {
  public:
   explicit prepared_savepoint(savepoint_statements& s) : s_(s) { s_.open.run(); }
   ~prepared_savepoint() {
     if (done_) return;
+    // Errors cannot leave a destructor; a failed rollback leaves SQLite to abort the
+    // transaction itself (the writer's commit_batch detects that).
     s_.rollback_to.try_run();
     s_.release.try_run();
   }
@@ -138,6 +111,22 @@ class prepared_savepoint {
  private:
   savepoint_statements& s_;
   bool done_ = false;
+};
+
+// A SAVEPOINT that rolls back and releases unless released: atomic whether or not the
+// caller already holds a transaction (the storage writer's batch, or none for the CLI).
+// SQLiteCpp's own Savepoint does not release after a rollback, which would leave an
+// outermost savepoint's transaction open. Prepares its statements each time: hot paths keep
+// a savepoint_statements and take a prepared_savepoint on it instead.
+class savepoint {
+ public:
+  savepoint(SQLite::Database& db, const char* name)
+      : statements_(db.getHandle(), name), scope_(statements_) {}
+  void release() { scope_.release(); }
+
+ private:
+  savepoint_statements statements_;  // declared first: outlives scope_
+  prepared_savepoint scope_;
 };
 
 // Runs `body` and turns what it throws into an error naming `what`.

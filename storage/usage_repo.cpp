@@ -76,26 +76,33 @@ usage_repo::usage_repo(SQLite::Database& db)
 
 usage_repo::~usage_repo() = default;
 
-result<int64_t> usage_repo::ensure_period(int64_t tenant_id, int64_t now_ms) {
-  return guarded("usage period", [&]() -> result<int64_t> {
-    int anchor_day = 1;
-    int64_t limit = 0;
-    {
-      statement_scope t(tenant_);
-      t->bind(1, tenant_id);
-      if (!t->executeStep()) return detail::not_found("no tenant " + std::to_string(tenant_id));
-      anchor_day = t->getColumn(0).getInt();
-      limit = t->getColumn(1).getInt64();
-    }
-    time::period p = time::billing_period(anchor_day, now_ms);
+result<usage_repo::period_terms> usage_repo::terms_of(int64_t tenant_id, int64_t now_ms) {
+  return guarded("usage period", [&]() -> result<period_terms> {
+    statement_scope t(tenant_);
+    t->bind(1, tenant_id);
+    if (!t->executeStep()) return detail::not_found("no tenant " + std::to_string(tenant_id));
+    return period_terms{time::billing_period(t->getColumn(0).getInt(), now_ms),
+                        t->getColumn(1).getInt64()};
+  });
+}
+
+status usage_repo::create_period(int64_t tenant_id, const period_terms& terms) {
+  return guarded("usage period", [&]() -> status {
     statement_scope q(ensure_);
     q->bind(1, tenant_id);
-    q->bind(2, p.start_ms);
-    q->bind(3, p.end_ms);
-    q->bind(4, limit);
+    q->bind(2, terms.period.start_ms);
+    q->bind(3, terms.period.end_ms);
+    q->bind(4, terms.limit);
     q->exec();
-    return p.start_ms;
+    return ok_status();
   });
+}
+
+result<int64_t> usage_repo::ensure_period(int64_t tenant_id, int64_t now_ms) {
+  auto terms = terms_of(tenant_id, now_ms);
+  if (!terms) return terms.err();
+  if (auto s = create_period(tenant_id, *terms); !s) return s.err();
+  return terms->period.start_ms;
 }
 
 result<usage> usage_repo::read(int64_t tenant_id, int64_t period_start) {
@@ -108,24 +115,14 @@ result<usage> usage_repo::read(int64_t tenant_id, int64_t period_start) {
   });
 }
 
-result<time::period> usage_repo::period_of(int64_t tenant_id, int64_t now_ms) {
-  return guarded("usage period", [&]() -> result<time::period> {
-    statement_scope t(tenant_);
-    t->bind(1, tenant_id);
-    if (!t->executeStep()) return detail::not_found("no tenant " + std::to_string(tenant_id));
-    return time::billing_period(t->getColumn(0).getInt(), now_ms);
-  });
-}
-
 // Read before created: every message asks for its period's row, which exists but once a month.
 result<usage> usage_repo::current(int64_t tenant_id, int64_t now_ms) {
-  auto p = period_of(tenant_id, now_ms);
-  if (!p) return p.err();
-  auto found = read(tenant_id, p->start_ms);
+  auto terms = terms_of(tenant_id, now_ms);
+  if (!terms) return terms.err();
+  auto found = read(tenant_id, terms->period.start_ms);
   if (found || found.err().code != errc::not_found) return found;
-  auto start = ensure_period(tenant_id, now_ms);
-  if (!start) return start.err();
-  return read(tenant_id, *start);
+  if (auto s = create_period(tenant_id, *terms); !s) return s.err();
+  return read(tenant_id, terms->period.start_ms);
 }
 
 result<usage> usage_repo::grant(int64_t tenant_id, int64_t credits, int64_t now_ms) {

@@ -65,11 +65,17 @@ class usage_repo {
   result<bool> mark_alert(int64_t tenant_id, int64_t period_start, int percent, int64_t now_ms);
 
  private:
+  // The period containing `now_ms` under the tenant's anchor day, and its current limit.
+  struct period_terms {
+    time::period period;
+    int64_t limit = 0;
+  };
+  result<period_terms> terms_of(int64_t tenant_id, int64_t now_ms);
+  // Creates the period's row if missing.
+  status create_period(int64_t tenant_id, const period_terms& terms);
   // Creates the period row containing `now_ms` if missing; returns its period_start.
   result<int64_t> ensure_period(int64_t tenant_id, int64_t now_ms);
   result<usage> read(int64_t tenant_id, int64_t period_start);
-  // The period of `now_ms` under the tenant's anchor day.
-  result<time::period> period_of(int64_t tenant_id, int64_t now_ms);
 
   SQLite::Database& db_;
   SQLite::Statement tenant_;
