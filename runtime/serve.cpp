@@ -123,13 +123,6 @@ status serve(const config::config& cfg, const serve_hooks& hooks) {
     warn_if_offline(cfg, **db);
   }
 
-  // glibc raises its mmap threshold each time a large block is freed (up to 32 MiB) and its
-  // trim threshold to twice that; a thread arena's free top below the trim threshold is never
-  // given back, not even by malloc_trim. With the threshold fixed, large blocks stay mmapped and
-  // arenas shrink again, so what passivated contacts freed goes back to the system (seen
-  // otherwise: ~100 MB kept after 50,000 contacts had passivated).
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-
   storage::writer_options writer_options;
   writer_options.db = database_options(cfg);
   writer_options.queue_capacity = static_cast<std::size_t>(cfg.writer.queue_limit);
