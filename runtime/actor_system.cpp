@@ -31,6 +31,11 @@ namespace {
 void configure(caf::actor_system_config& cfg, const system_options& options) {
   cfg.set("scheduler.max-threads",
           static_cast<std::size_t>(std::max<std::int64_t>(1, options.threads)));
+  // One queue that idle workers block on. CAF's default work stealing polls for work, sleeping
+  // 50 us between polls for a while after each idle moment: on a small VPS those wake-ups
+  // take the cores the storage writer and the HTTP threads need (bench/e2e: 7-12 % less CPU
+  // per message).
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   // Our own JSON log lines are the only log; Debian's build is quiet anyway.
   cfg.set("logger.verbosity", caf::atom("quiet"));
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
