@@ -110,13 +110,12 @@ struct agent_step {
   enum class kind {
     record_only,  // record the inbound message; no send, no charge (reason says why)
     act,          // execute `plan` now: no model needed
-    ask_ai,       // reserve max_cost, call the model with `request` (images from `media`
-                  // appended to request.images, in order), then plan_from_answer(purpose, ...)
+    ask_ai,       // reserve max_cost, call the model with request_for(ctx, step) (images
+                  // from `media` appended to its images, in order), then plan_from_answer
   };
   kind what = kind::record_only;
   std::string reason;
   agent_plan plan;
-  ai::ai_request request;
   std::string purpose;  // ask_ai: "classify" | "vision"
   std::string said;     // what the lead said that this step answers (texts joined, captions)
   std::vector<media_ref> media;

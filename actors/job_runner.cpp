@@ -212,8 +212,7 @@ class job_run : public std::enable_shared_from_this<job_run> {
   std::set<std::size_t> typed_;     // sends whose typing presence this run has shown
   std::optional<agent_step> step_;  // the lead agent's step, from the journal
   ai::ai_request request_;          // the AI call being prepared (images attached)
-  std::optional<ai::ai_request> decided_request_;  // built by this run's write A
-  std::vector<audit_note> audits_;                 // emitted as events once write C committed
+  std::vector<audit_note> audits_;  // emitted as events once write C committed
   mode mode_ = mode::proceed;
   bool ended_ = false;  // write A settled the job (finished, waiting or failed)
   run_result result_;
@@ -274,7 +273,7 @@ status job_run::write_start(storage::write_context& w) {
       return dlq_in(w, "contact " + std::to_string(journal_.context->contact_id) + " is gone");
     contact_ = std::move(*c);
   }
-  if (!journal_.context->agent_step.is_null()) {
+  if (!step_ && !journal_.context->agent_step.is_null()) {  // decided by an earlier run
     auto step = step_from_json(journal_.context->agent_step);
     if (!step) return dlq_in(w, "journal: " + step.err().message);
     step_ = std::move(*step);
@@ -405,11 +404,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
     } else {
       cs.decision = to_string(decision::kind::reply);
       cs.cost = step.max_cost;
-      if (step.what == agent_step::kind::ask_ai) {
-        // Kept for this run's AI call; the journal keeps the step, a retry rebuilds it.
-        route_model(step.request);
-        decided_request_ = std::move(step.request);
-      } else {
+      if (step.what != agent_step::kind::ask_ai) {
         // No model: the plan is known now and waits in the journal for the sends.
         ai_step planned;
         planned.intent = step.plan.intent;
@@ -661,10 +656,7 @@ void job_run::route_model(ai::ai_request& request) const {
 
 void job_run::call_ai() {
   if (breaker_open("ai")) return;
-  if (decided_request_) {
-    request_ = std::move(*decided_request_);
-    decided_request_.reset();
-  } else if (!journal_.context->ai_inputs.is_null() && !journal_.context->ai_inputs.empty()) {
+  if (!journal_.context->ai_inputs.is_null() && !journal_.context->ai_inputs.empty()) {
     request_ = decode_request(journal_.context->ai_inputs);  // a journal of the reply agent
   } else if (step_ && step_->what == agent_step::kind::ask_ai) {
     request_ = request_for(lead_ctx(now_ms()), *step_);

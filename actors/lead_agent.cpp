@@ -47,7 +47,6 @@ agent_step photos_step(const lead_context& ctx, const std::vector<lead_event>& b
       step.media.push_back({e.job_id, e.message_id,
                             e.mime_type.empty() ? "image/jpeg" : e.mime_type, e.inline_base64});
   step.said = joined(burst, lead_event::kind::image);
-  step.request = request_for(ctx, step);
   step.max_cost = ctx.costs.valuation;
   return step;
 }
@@ -75,7 +74,6 @@ agent_step text_step(const lead_context& ctx, const std::string& said) {
   step.what = agent_step::kind::ask_ai;
   step.purpose = "classify";
   step.said = said;
-  step.request = request_for(ctx, step);
   step.max_cost = classifier_max_cost(ctx);
   return step;
 }

@@ -42,21 +42,22 @@ result<lead_event> read_lead_event(const std::string& payload, int64_t job_id);
 // which brings an opted-out lead back; a burst of other content is recorded only.
 agent_step decide_step(const lead_context& ctx, const std::vector<lead_event>& burst);
 
-// The model request of an ask_ai step, as decide_step builds it from the step's purpose, what
-// the lead said and its photos' count, and the contact's context. The journal keeps the step,
-// not the request: a retry rebuilds it (the contact's context cannot change while its job is
-// unfinished, since a contact runs one job at a time).
+// The model request of an ask_ai step, from the step's purpose, what the lead said and its
+// photos' count, and the contact's context. A step does not carry it: decide_step runs inside
+// the job's first write, on the storage writer's thread, and the request (history turns, the
+// schema) is built after, on the contact's. The journal keeps the step; a retry builds the
+// same request again (the contact's context cannot change while its job is unfinished, since
+// a contact runs one job at a time).
 ai::ai_request request_for(const lead_context& ctx, const agent_step& step);
 
-// The plan from the model's answer to decide_step's ask_ai request.
+// The plan from the model's answer to an ask_ai step's request.
 // REQUIRES: step.what == ask_ai, and response.status is ok or truncated (the runner handles
 // blocked and errors as failures of the AI step).
 agent_plan plan_from_answer(const lead_context& ctx, const agent_step& step,
                             const ai::ai_response& response);
 
 // What the runner keeps of a step in the job's journal between its writes: everything but
-// the request (kept as reply_agent::encode_request) and inline image bytes (re-read from the
-// member jobs' payloads).
+// inline image bytes (re-read from the member jobs' payloads).
 nlohmann::json to_json(const agent_step& step);
 result<agent_step> step_from_json(const nlohmann::json& j);
 

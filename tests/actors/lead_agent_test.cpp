@@ -80,7 +80,7 @@ struct lead {
     agent_step step = decide_step(ctx, burst);
     if (step.what == agent_step::kind::act) apply(step.plan);
     if (step.what == agent_step::kind::ask_ai) {
-      ai::ai_request request = step.request;
+      ai::ai_request request = request_for(ctx, step);
       std::vector<ai::image> images;
       for (const auto& m : step.media) images.push_back({m.mime_type, "", m.inline_base64});
       attach_images(request, std::move(images));
@@ -109,13 +109,13 @@ TEST_CASE("a text goes to the classifier with the cost of a reply and maybe a po
   CHECK(step.purpose == "classify");
   CHECK(step.said == "quero vender");
   CHECK(step.max_cost == ctx.costs.text_reply + ctx.costs.poll);
-  CHECK(step.request.history.back().text == "quero vender");
+  CHECK(request_for(ctx, step).history.back().text == "quero vender");
 }
 
 TEST_CASE("a merged burst of texts is classified once, joined in order") {
   auto step = decide_step(lead_context{}, {said("oi", 1), said("quero vender", 2)});
   CHECK(step.said == "oi\nquero vender");
-  CHECK(step.request.history.back().text == "oi\nquero vender");
+  CHECK(request_for(lead_context{}, step).history.back().text == "oi\nquero vender");
 }
 
 TEST_CASE("a text that names an open poll's option is taken as the vote, without the model") {
