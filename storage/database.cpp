@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "storage/migrations.hpp"
 #include "storage/sqlite_internal.hpp"
@@ -64,9 +65,19 @@ error schema_mismatch(int have, int need) {
                                            std::to_string(need) + ": run aibud migrate up");
 }
 
+// SQLite keeps allocation statistics by default, under one process-wide mutex taken on every
+// malloc and free: the writer, the checkpointer and the readers would all queue on it (and
+// Debian's build has no lookaside, so every small allocation is a malloc). Only possible
+// before SQLite initializes, so the first open does it; nothing in aibud reads the statistics.
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 }  // namespace
 
 result<std::unique_ptr<SQLite::Database>> open_database(const db_options& options) {
+  configure_sqlite_once();
   if (!valid_sync(options.sync))
     return make_error(errc::invalid_argument,
                       "sync must be OFF, NORMAL, FULL or EXTRA, not '" + options.sync + "'");
