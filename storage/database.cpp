@@ -71,7 +71,10 @@ error schema_mismatch(int have, int need) {
 // before SQLite initializes, so the first open does it; nothing in aibud reads the statistics.
 void configure_sqlite_once() {
   static std::once_flag once;
-  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  std::call_once(once, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
+  });
 }
 
 }  // namespace
