@@ -65,15 +65,22 @@ error schema_mismatch(int have, int need) {
                                            std::to_string(need) + ": run aibud migrate up");
 }
 
-// SQLite keeps allocation statistics by default, under one process-wide mutex taken on every
-// malloc and free: the writer, the checkpointer and the readers would all queue on it (and
-// Debian's build has no lookaside, so every small allocation is a malloc). Only possible
-// before SQLite initializes, so the first open does it; nothing in aibud reads the statistics.
+// Process-wide SQLite settings, possible only before SQLite initializes, so the first open
+// makes them:
+// - No allocation statistics: they take one process-wide mutex on every malloc and free of
+//   every connection, and Debian's SQLite has no lookaside, so that is every small
+//   allocation. Nothing in aibud reads them.
+// - Statement journals in one 512 KiB chunk of memory. Each write of the writer's batch runs
+//   in its own savepoint, whose journal SQLite spills to a temporary file past 64 KiB by
+//   default; once one write of a batch spilled, every later write of that transaction paid a
+//   pwrite per page it touched. Kept in memory without a limit, the journal grows by 1 KiB
+//   chunks, five mallocs per page. A write touching more than 128 pages (a migration, a large
+//   purge) still spills.
 void configure_sqlite_once() {
   static std::once_flag once;
   std::call_once(once, [] {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 512 * 1024);
   });
 }
 
