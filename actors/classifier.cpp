@@ -1,5 +1,6 @@
 #include "actors/classifier.hpp"
 
+#include "actors/context_window.hpp"
 #include "actors/human_takeover.hpp"
 #include "actors/poll_manager.hpp"
 
@@ -19,22 +20,6 @@ const char* const prompt_pt =
     "human (falar com uma pessoa), opt_out (parar de receber mensagens), opt_in (voltar a "
     "receber) ou other. Depois escreva uma resposta curta e gentil em português do Brasil. "
     "Responda apenas com o objeto JSON.";
-
-std::vector<ai::turn> last_turns(const std::string& history_json, int count) {
-  json h = json::parse(history_json, nullptr, false);
-  std::vector<ai::turn> turns;
-  if (!h.is_array()) return turns;
-  for (const auto& t : h) {
-    if (!t.is_object()) continue;
-    ai::turn turn;
-    turn.speaker = t.value("role", "user") == "model" ? ai::role::model : ai::role::user;
-    turn.text = t.value("text", "");
-    if (!turn.text.empty()) turns.push_back(std::move(turn));
-  }
-  if (count >= 0 && turns.size() > static_cast<std::size_t>(count))
-    turns.erase(turns.begin(), turns.end() - count);
-  return turns;
-}
 
 bool starts_poll(const lead_context& ctx) {
   return ctx.status == lead_status::fresh && ctx.open_poll.empty();
@@ -67,7 +52,7 @@ ai::ai_request classifier_request(const lead_context& ctx, const std::string& sa
   ai::ai_request r;
   r.kind = ai::task_kind::classify;
   r.system_prompt = ctx.language == lang::pt_br ? prompt_pt : prompt_en;
-  r.history = last_turns(ctx.history, ctx.history_turns);
+  r.history = context_turns(ctx.history, ctx.history_turns);
   r.history.push_back({ai::role::user, said, {}});
   r.json_schema = classifier_schema();
   return r;

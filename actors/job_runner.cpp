@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "actors/contact_resolution.hpp"
+#include "actors/context_window.hpp"
 #include "actors/job_journal.hpp"
 #include "actors/lead_agent.hpp"
 #include "actors/poll_manager.hpp"

@@ -199,13 +199,4 @@ ai::ai_request decode_request(const json& inputs) {
   return r;
 }
 
-std::string updated_context(const std::string& context_json, const std::string& in,
-                            const std::string& out, int history_turns) {
-  json h = history_of(context_json);
-  if (!in.empty()) h.push_back({{"role", "user"}, {"text", in}});
-  if (!out.empty()) h.push_back({{"role", "model"}, {"text", out}});
-  while (history_turns > 0 && static_cast<int>(h.size()) > history_turns) h.erase(h.begin());
-  return h.dump();
-}
-
 }  // namespace aibud::actors

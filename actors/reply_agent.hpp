@@ -96,8 +96,4 @@ std::string grace_message(const std::string& language);
 nlohmann::json encode_request(const ai::ai_request& request);
 ai::ai_request decode_request(const nlohmann::json& inputs);
 
-// The contact's history window after one exchange (`out` "" when nothing was sent).
-std::string updated_context(const std::string& context_json, const std::string& in,
-                            const std::string& out, int history_turns);
-
 }  // namespace aibud::actors

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "actors/context_window.hpp"
 #include "actors/job_runner.hpp"
 #include "actors/reply_agent.hpp"
 #include "actors/vision_estimator.hpp"

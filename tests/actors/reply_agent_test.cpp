@@ -90,11 +90,3 @@ TEST_CASE("a request survives the journal's encoding") {
   CHECK(back.history[0].text == "quanto vale?");
   CHECK(*back.json_schema == *d.request.json_schema);
 }
-
-TEST_CASE("the context window keeps the newest turns") {
-  std::string ctx = "[]";
-  for (int i = 0; i < 5; ++i) ctx = updated_context(ctx, "in" + std::to_string(i), "out", 4);
-  auto j = nlohmann::json::parse(ctx);
-  REQUIRE(j.size() == 4);
-  CHECK(j[0]["text"] == "in3");
-}

@@ -1,0 +1,219 @@
+#include "actors/context_window.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
+namespace aibud::actors {
+namespace {
+
+using nlohmann::json;
+
+// ---- the window as updated_context writes it -------------------------------------------
+// Parsing the whole window with nlohmann (20 turns, ~2 KB) to read it and again to add two
+// turns was a quarter of the contact threads' time per message. The window is always
+// written by updated_context, so these read that spelling directly: objects with "role" then
+// "text" (nlohmann orders keys), no whitespace. Anything else returns nullopt and the caller
+// takes the full parse.
+
+// The array's elements as written, without parsing them; nullopt unless `t` is an array of
+// objects with no whitespace between its tokens.
+std::optional<std::vector<std::string_view>> elements_of(std::string_view t) {
+  if (t.size() < 2 || t.front() != '[' || t.back() != ']') return std::nullopt;
+  std::vector<std::string_view> out;
+  if (t.size() == 2) return out;
+  const std::size_t last = t.size() - 1;  // the closing ']'
+  std::size_t start = 1;
+  int depth = 0;
+  bool in_string = false;
+  auto close = [&](std::size_t end) {
+    std::string_view e = t.substr(start, end - start);
+    if (e.size() < 2 || e.front() != '{' || e.back() != '}') return false;
+    out.push_back(e);
+    start = end + 1;
+    return true;
+  };
+  for (std::size_t i = 1; i < last; ++i) {
+    const char c = t[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '{':
+      case '[':
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        if (--depth < 0) return std::nullopt;
+        break;
+      case ',':
+        if (depth == 0 && !close(i)) return std::nullopt;
+        break;
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r':
+        return std::nullopt;
+      default:
+        break;
+    }
+  }
+  if (in_string || depth != 0 || !close(last)) return std::nullopt;
+  return out;
+}
+
+// A JSON string at t[i] (the opening quote), its escapes resolved; i moves past the closing
+// quote. nullopt for \u escapes (rare: dump writes only control characters that way), which
+// the full parse resolves.
+std::optional<std::string> string_at(std::string_view t, std::size_t& i) {
+  if (i >= t.size() || t[i] != '"') return std::nullopt;
+  std::string out;
+  for (++i; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '"') {
+      ++i;
+      return out;
+    }
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (++i == t.size()) return std::nullopt;
+    switch (t[i]) {
+      case '"':
+      case '\\':
+      case '/':
+        out += t[i];
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      default:
+        return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+bool literal_at(std::string_view t, std::size_t& i, std::string_view what) {
+  if (t.substr(i, what.size()) != what) return false;
+  i += what.size();
+  return true;
+}
+
+// Every turn of a window spelled as updated_context writes it; nullopt for anything else.
+std::optional<std::vector<ai::turn>> written_turns(std::string_view t) {
+  auto elements = elements_of(t);
+  if (!elements) return std::nullopt;
+  std::vector<ai::turn> turns;
+  turns.reserve(elements->size());
+  for (std::string_view e : *elements) {
+    std::size_t i = 0;
+    if (!literal_at(e, i, R"({"role":)")) return std::nullopt;
+    auto role = string_at(e, i);
+    if (!role || !literal_at(e, i, R"(,"text":)")) return std::nullopt;
+    auto text = string_at(e, i);
+    if (!text || i + 1 != e.size()) return std::nullopt;
+    turns.push_back({*role == "model" ? ai::role::model : ai::role::user, std::move(*text), {}});
+  }
+  return turns;
+}
+
+// ---- any other spelling ----------------------------------------------------------------
+
+std::vector<ai::turn> parsed_turns(const std::string& context_json) {
+  std::vector<ai::turn> turns;
+  json h = json::parse(context_json, nullptr, false);
+  if (!h.is_array()) return turns;
+  for (const auto& t : h) {
+    if (!t.is_object()) continue;
+    ai::turn turn;
+    turn.speaker = t.value("role", "user") == "model" ? ai::role::model : ai::role::user;
+    turn.text = t.value("text", "");
+    turns.push_back(std::move(turn));
+  }
+  return turns;
+}
+
+std::string parsed_update(const std::string& context_json, const std::string& in,
+                          const std::string& out, int history_turns) {
+  json h = json::parse(context_json, nullptr, false);
+  if (!h.is_array()) h = json::array();
+  if (!in.empty()) h.push_back({{"role", "user"}, {"text", in}});
+  if (!out.empty()) h.push_back({{"role", "model"}, {"text", out}});
+  while (history_turns > 0 && static_cast<int>(h.size()) > history_turns) h.erase(h.begin());
+  return h.dump();
+}
+
+// One turn as dump() writes {"role":role,"text":text}.
+std::string turn_text(const char* role, const std::string& text) {
+  return std::string(R"({"role":")") + role + R"(","text":)" + json(text).dump() + "}";
+}
+
+}  // namespace
+
+std::vector<ai::turn> context_turns(const std::string& context_json, int count) {
+  auto written = written_turns(context_json);
+  std::vector<ai::turn> turns = written ? std::move(*written) : parsed_turns(context_json);
+  turns.erase(
+      std::remove_if(turns.begin(), turns.end(), [](const ai::turn& t) { return t.text.empty(); }),
+      turns.end());
+  if (count >= 0 && turns.size() > static_cast<std::size_t>(count))
+    turns.erase(turns.begin(), turns.end() - count);
+  return turns;
+}
+
+std::string updated_context(const std::string& context_json, const std::string& in,
+                            const std::string& out, int history_turns) {
+  auto kept = elements_of(context_json);
+  if (!kept) return parsed_update(context_json, in, out, history_turns);
+  std::vector<std::string> added;
+  if (!in.empty()) added.push_back(turn_text("user", in));
+  if (!out.empty()) added.push_back(turn_text("model", out));
+  const std::size_t total = kept->size() + added.size();
+  std::size_t drop = history_turns > 0 && total > static_cast<std::size_t>(history_turns)
+                         ? total - static_cast<std::size_t>(history_turns)
+                         : 0;
+  std::string window = "[";
+  window.reserve(context_json.size() + 64 + (added.empty() ? 0 : added.back().size() * 2));
+  auto append = [&](std::string_view e) {
+    if (window.size() > 1) window += ',';
+    window += e;
+  };
+  for (std::string_view e : *kept)
+    if (drop > 0)
+      --drop;
+    else
+      append(e);
+  for (const std::string& e : added)
+    if (drop > 0)
+      --drop;
+    else
+      append(e);
+  window += ']';
+  return window;
+}
+
+}  // namespace aibud::actors
