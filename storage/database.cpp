@@ -70,17 +70,20 @@ error schema_mismatch(int have, int need) {
 // - No allocation statistics: they take one process-wide mutex on every malloc and free of
 //   every connection, and Debian's SQLite has no lookaside, so that is every small
 //   allocation. Nothing in aibud reads them.
-// - Statement journals in one 512 KiB chunk of memory. Each write of the writer's batch runs
+// - Statement journals in one 128 KiB chunk of memory. Each write of the writer's batch runs
 //   in its own savepoint, whose journal SQLite spills to a temporary file past 64 KiB by
 //   default; once one write of a batch spilled, every later write of that transaction paid a
 //   pwrite per page it touched. Kept in memory without a limit, the journal grows by 1 KiB
-//   chunks, five mallocs per page. A write touching more than 128 pages (a migration, a large
-//   purge) still spills.
+//   chunks (five mallocs per page) and a large purge would hold every page it touched. A
+//   write touching more than 32 pages still spills. Not more than 128 KiB: the spill writes
+//   the chunk in one call, and SQLite's unix VFS writes at most 128 KiB - 1 bytes per call
+//   (a larger chunk fails with SQLITE_FULL); a sub-journal's records (4 + page size bytes)
+//   never end exactly at 128 KiB.
 void configure_sqlite_once() {
   static std::once_flag once;
   std::call_once(once, [] {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 512 * 1024);
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 128 * 1024);
   });
 }
 
