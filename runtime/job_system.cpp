@@ -39,7 +39,9 @@ using actors::send_target;
 using dispatcher_actor =
     caf::typed_actor<caf::reacts_to<job_atom, int64_t, int64_t, int64_t, std::vector<std::string>,
                                     actors::job_hint_ptr>,
-                     caf::reacts_to<load_atom>, caf::reacts_to<online_atom, int64_t>>;
+                     caf::reacts_to<load_atom>,
+                     caf::reacts_to<load_atom, int64_t, int64_t, int64_t>,
+                     caf::reacts_to<online_atom, int64_t>>;
 
 const caf::atom_value dispatcher_key = caf::atom("jobs_disp");
 
@@ -87,11 +89,26 @@ struct backlog_load {
   std::shared_ptr<job_services> services;
   caf::weak_actor_ptr dispatcher;
   std::map<int64_t, int64_t> tenant_of;  // instance → tenant, read once per instance
-  int64_t after = 0;
-  int64_t count = 0;
+  int64_t after = 0;    // the last job routed; 0 until the first page (which requeues)
+  int64_t count = 0;    // jobs routed so far
+  int64_t attempt = 0;  // failed tries of the page being read
 };
 
 constexpr int backlog_page = 1000;
+
+// A page that could not be read (the database busy or failing) is read again with backoff,
+// from where the load stopped: without it the backlog would wait for the next restart.
+// The first page's requeue is in the same write, so it is redone only if it was undone.
+void retry_load(const backlog_load& load, const std::string& why) {
+  const int64_t attempt = load.attempt + 1;
+  const auto delay = actors::retry_delay(load.services->settings, attempt, std::nullopt);
+  log::error("could not load unfinished jobs: retrying",
+             {{"error", why}, {"attempt", attempt}, {"retry_in_ms", delay.count()}});
+  auto strong = load.dispatcher.lock();
+  if (!strong) return;
+  caf::delayed_anon_send(caf::actor_cast<dispatcher_actor>(strong), delay, load_atom::value,
+                         load.after, load.count, attempt);
+}
 
 void load_page(std::shared_ptr<backlog_load> load) {
   struct found {
@@ -120,16 +137,14 @@ void load_page(std::shared_ptr<backlog_load> load) {
       },
       [load, page](const status& s) {
         if (load->services->stopping.load()) return;
-        if (!s) {
-          log::error("could not load unfinished jobs", {{"error", s.err().message}});
-          return;
-        }
+        if (!s) return retry_load(*load, s.err().message);
         auto strong = load->dispatcher.lock();
         if (!strong) return;
         auto me = caf::actor_cast<dispatcher_actor>(strong);
         for (auto& f : *page)
           caf::anon_send(me, job_atom::value, f.job, f.instance, f.tenant, f.jids,
                          actors::job_hint_ptr{});
+        load->attempt = 0;
         load->count += static_cast<int64_t>(page->size());
         if (page->size() == static_cast<std::size_t>(backlog_page)) {
           load->after = page->back().job;
@@ -137,13 +152,17 @@ void load_page(std::shared_ptr<backlog_load> load) {
         }
         if (load->count > 0) log::info("resuming unfinished jobs", {{"count", load->count}});
       });
-  if (!queued) log::error("could not load unfinished jobs: storage writer refused");
+  if (!queued) retry_load(*load, "storage writer queue is full");
 }
 
-void load_unfinished(dispatcher_ptr self) {
+void load_unfinished(dispatcher_ptr self, int64_t after = 0, int64_t count = 0,
+                     int64_t attempt = 0) {
   auto load = std::make_shared<backlog_load>();
   load->services = self->state.services;
   load->dispatcher = caf::actor_cast<caf::weak_actor_ptr>(self);
+  load->after = after;
+  load->count = count;
+  load->attempt = attempt;
   load_page(std::move(load));
 }
 
@@ -164,6 +183,9 @@ dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self,
              const std::vector<std::string>& jids,
              const actors::job_hint_ptr& hint) { route(self, job, instance, tenant, jids, hint); },
       [self](load_atom) { load_unfinished(self); },
+      [self](load_atom, int64_t after, int64_t count, int64_t attempt) {
+        load_unfinished(self, after, count, attempt);
+      },
       [self](online_atom, int64_t instance_id) { wake_instance(self, instance_id); },
   };
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <SQLiteCpp/Database.h>
 #include <doctest/doctest.h>
 
 namespace doctest {
@@ -175,6 +176,27 @@ TEST_CASE("after a SIGKILL at any step boundary every message has one reply and 
       CHECK(rows[2].rfind("in|oi " + std::to_string(c + 2) + "|", 0) == 0);
     }
   }
+}
+
+TEST_CASE("unfinished jobs the start-up could not read are read again once it can") {
+  job_loop loop(10);
+  REQUIRE(loop.start({{"AIBUD_TEST_FAULT", "start:1"}}));  // killed after the job's write (A)
+  REQUIRE(loop.post(text("R1", 1, "oi")) == 200);
+  REQUIRE(loop.server()->wait(std::chrono::seconds(30)) == -SIGKILL);
+  // Another process holds the write lock while the server starts: its read of the unfinished
+  // jobs fails (busy), and must be tried again rather than left for the next restart.
+  SQLite::Database blocker(loop.db_path(), SQLite::OPEN_READWRITE);
+  blocker.exec("BEGIN IMMEDIATE");
+  REQUIRE(loop.start({{"AIBUD_STORAGE_BUSY_TIMEOUT", "50ms"}}));
+  REQUIRE(wait_until([&] {
+    return loop.server()->output().find("could not load unfinished jobs: retrying") !=
+           std::string::npos;
+  }));
+  blocker.exec("ROLLBACK");
+  REQUIRE(loop.wait_settled(1));
+  CHECK(loop.scalar("SELECT status FROM jobs") == "done");
+  CHECK(loop.count("SELECT COUNT(*) FROM sent_messages") == 1);
+  CHECK(loop.count("SELECT COUNT(*) FROM credit_ledger WHERE kind = 'commit'") == 1);
 }
 
 TEST_CASE("a job that crashes its contact every time ends in the DLQ with its credits released") {
