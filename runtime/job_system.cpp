@@ -100,6 +100,7 @@ constexpr int backlog_page = 1000;
 // from where the load stopped: without it the backlog would wait for the next restart.
 // The first page's requeue is in the same write, so it is redone only if it was undone.
 void retry_load(const backlog_load& load, const std::string& why) {
+  if (load.services->stopping.load()) return;  // the writer refuses because it is stopping
   const int64_t attempt = load.attempt + 1;
   const auto delay = actors::retry_delay(load.services->settings, attempt, std::nullopt);
   log::error("could not load unfinished jobs: retrying",
