@@ -72,55 +72,65 @@ std::optional<std::vector<std::string_view>> elements_of(std::string_view t) {
   return out;
 }
 
-// A JSON string at t[i] (the opening quote), its escapes resolved; i moves past the closing
-// quote. nullopt for \u escapes (rare: dump writes only control characters that way), which
-// the full parse resolves.
-std::optional<std::string> string_at(std::string_view t, std::size_t& i) {
-  if (i >= t.size() || t[i] != '"') return std::nullopt;
-  std::string out;
+// A JSON string at t[i] (the opening quote), its escapes resolved into `out` (when given); i
+// moves past the closing quote. False for \u escapes (rare: dump writes only control
+// characters that way), which the full parse resolves, and for what JSON does not allow in
+// a string (a raw control character), which it rejects.
+bool read_string(std::string_view t, std::size_t& i, std::string* out) {
+  if (i >= t.size() || t[i] != '"') return false;
   for (++i; i < t.size(); ++i) {
     char c = t[i];
     if (c == '"') {
       ++i;
-      return out;
+      return true;
     }
+    if (static_cast<unsigned char>(c) < 0x20) return false;
     if (c != '\\') {
-      out += c;
+      if (out) *out += c;
       continue;
     }
-    if (++i == t.size()) return std::nullopt;
+    if (++i == t.size()) return false;
     switch (t[i]) {
       case '"':
       case '\\':
       case '/':
-        out += t[i];
+        c = t[i];
         break;
       case 'b':
-        out += '\b';
+        c = '\b';
         break;
       case 'f':
-        out += '\f';
+        c = '\f';
         break;
       case 'n':
-        out += '\n';
+        c = '\n';
         break;
       case 'r':
-        out += '\r';
+        c = '\r';
         break;
       case 't':
-        out += '\t';
+        c = '\t';
         break;
       default:
-        return std::nullopt;
+        return false;
     }
+    if (out) *out += c;
   }
-  return std::nullopt;
+  return false;
 }
 
 bool literal_at(std::string_view t, std::size_t& i, std::string_view what) {
   if (t.substr(i, what.size()) != what) return false;
   i += what.size();
   return true;
+}
+
+// One element as updated_context writes a turn, {"role":"...","text":"..."}; its role and
+// text go to the pointers given.
+bool read_turn(std::string_view e, std::string* role, std::string* text) {
+  std::size_t i = 0;
+  return literal_at(e, i, R"({"role":)") && read_string(e, i, role) &&
+         literal_at(e, i, R"(,"text":)") && read_string(e, i, text) && i + 1 == e.size();
 }
 
 // Every turn of a window spelled as updated_context writes it; nullopt for anything else.
@@ -130,13 +140,9 @@ std::optional<std::vector<ai::turn>> written_turns(std::string_view t) {
   std::vector<ai::turn> turns;
   turns.reserve(elements->size());
   for (std::string_view e : *elements) {
-    std::size_t i = 0;
-    if (!literal_at(e, i, R"({"role":)")) return std::nullopt;
-    auto role = string_at(e, i);
-    if (!role || !literal_at(e, i, R"(,"text":)")) return std::nullopt;
-    auto text = string_at(e, i);
-    if (!text || i + 1 != e.size()) return std::nullopt;
-    turns.push_back({*role == "model" ? ai::role::model : ai::role::user, std::move(*text), {}});
+    std::string role, text;
+    if (!read_turn(e, &role, &text)) return std::nullopt;
+    turns.push_back({role == "model" ? ai::role::model : ai::role::user, std::move(text), {}});
   }
   return turns;
 }
@@ -188,7 +194,11 @@ std::vector<ai::turn> context_turns(const std::string& context_json, int count) 
 std::string updated_context(const std::string& context_json, const std::string& in,
                             const std::string& out, int history_turns) {
   auto kept = elements_of(context_json);
-  if (!kept) return parsed_update(context_json, in, out, history_turns);
+  // Only turns as written here are kept as text: anything else (an element that is not
+  // valid JSON, say) must go through the parse, which starts such a window again empty.
+  if (!kept || !std::all_of(kept->begin(), kept->end(),
+                            [](std::string_view e) { return read_turn(e, nullptr, nullptr); }))
+    return parsed_update(context_json, in, out, history_turns);
   std::vector<std::string> added;
   if (!in.empty()) added.push_back(turn_text("user", in));
   if (!out.empty()) added.push_back(turn_text("model", out));

@@ -47,6 +47,7 @@ const caf::atom_value dispatcher_key = caf::atom("jobs_disp");
 
 struct dispatcher_state {
   std::shared_ptr<job_services> services;
+  int64_t started_ms = 0;  // jobs running since were started by this dispatcher
   std::map<int64_t, actors::tenant_actor> tenants;
   std::map<int64_t, actors::instance_actor> instances;
 
@@ -89,16 +90,18 @@ struct backlog_load {
   std::shared_ptr<job_services> services;
   caf::weak_actor_ptr dispatcher;
   std::map<int64_t, int64_t> tenant_of;  // instance → tenant, read once per instance
-  int64_t after = 0;    // the last job routed; 0 until the first page (which requeues)
-  int64_t count = 0;    // jobs routed so far
-  int64_t attempt = 0;  // failed tries of the page being read
+  int64_t after = 0;       // the last job routed; 0 until the first page (which requeues)
+  int64_t count = 0;       // jobs routed so far
+  int64_t attempt = 0;     // failed tries of the page being read
+  int64_t started_ms = 0;  // the dispatcher's start: jobs running since are its own
 };
 
 constexpr int backlog_page = 1000;
 
 // A page that could not be read (the database busy or failing) is read again with backoff,
 // from where the load stopped: without it the backlog would wait for the next restart.
-// The first page's requeue is in the same write, so it is redone only if it was undone.
+// The first page's requeue is in the same write, so it is redone only if it was undone, and
+// it leaves alone the jobs this dispatcher started meanwhile.
 void retry_load(const backlog_load& load, const std::string& why) {
   if (load.services->stopping.load()) return;  // the writer refuses because it is stopping
   const int64_t attempt = load.attempt + 1;
@@ -121,7 +124,7 @@ void load_page(std::shared_ptr<backlog_load> load) {
   bool queued = load->services->writer->try_submit(
       [load, page, tree](storage::write_context& w) -> status {
         if (load->after == 0)
-          if (auto r = w.jobs().requeue_running(); !r) return r.err();
+          if (auto r = w.jobs().requeue_running(load->started_ms); !r) return r.err();
         auto refs = w.jobs().unfinished_refs(backlog_page, load->after);
         if (!refs) return refs.err();
         for (const auto& j : *refs) {
@@ -164,6 +167,7 @@ void load_unfinished(dispatcher_ptr self, int64_t after = 0, int64_t count = 0,
   load->after = after;
   load->count = count;
   load->attempt = attempt;
+  load->started_ms = self->state.started_ms;
   load_page(std::move(load));
 }
 
@@ -177,6 +181,7 @@ void wake_instance(dispatcher_ptr self, int64_t instance_id) {
 dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self,
                                                     std::shared_ptr<job_services> services) {
   self->state.services = std::move(services);
+  self->state.started_ms = time::now_ms();
   self->system().registry().put(dispatcher_key, caf::actor_cast<caf::strong_actor_ptr>(self));
   self->send(self, load_atom::value);
   return {

@@ -78,7 +78,7 @@ jobs_repo::jobs_repo(SQLite::Database& db)
                                .c_str()),
       requeue_running_(db,
                        "UPDATE jobs SET status = 'pending', updated_at = ? WHERE status = "
-                       "'running'"),
+                       "'running' AND updated_at < ?"),
       unfinished_contact_(db, select_where((std::string("WHERE j.instance_id = ? AND "
                                                         "j.contact_key = ? AND j.status IN ") +
                                             unfinished_statuses + " ORDER BY j.id")
@@ -177,10 +177,11 @@ result<std::vector<job_ref>> jobs_repo::unfinished_refs(int limit, int64_t after
   });
 }
 
-result<int> jobs_repo::requeue_running() {
+result<int> jobs_repo::requeue_running(int64_t started_ms) {
   return guarded("job requeue", [&]() -> result<int> {
     statement_scope q(requeue_running_);
     q->bind(1, time::now_ms());
+    q->bind(2, started_ms);
     return q->exec();
   });
 }

@@ -51,8 +51,9 @@ class jobs_repo {
   // The same as routing needs them (no payload, no journal), in pages read along the
   // primary key: a start-up with a large backlog reads each row once.
   result<std::vector<job_ref>> unfinished_refs(int limit, int64_t after_id);
-  // Running jobs (a crash left them so) become pending again; how many.
-  result<int> requeue_running();
+  // Jobs left running by an earlier process (last updated before `started_ms`, this one's
+  // start: jobs it runs itself are not touched) become pending again; how many.
+  result<int> requeue_running(int64_t started_ms);
   // One contact's pending, running and waiting jobs in arrival order.
   result<std::vector<job>> unfinished_for_contact(int64_t instance_id,
                                                   const std::string& contact_key);

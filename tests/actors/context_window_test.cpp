@@ -101,6 +101,11 @@ TEST_CASE("a window in any other spelling is read and updated as JSON") {
       "{\"role\":\"user\"}",  // not an array
       "[]",
       "[{\"role\":\"user\",\"text\":\"unterminated}]",
+      // Brackets that balance around what is not JSON: the window starts again empty.
+      "[{}{}]",
+      "[{\"a\":}]",
+      "[{\"a\":[}{]}]",
+      "[{\"role\":\"user\",\"text\":\"raw \x01 control\"}]",
   };
   for (const auto& w : windows) {
     CAPTURE(w);

@@ -168,3 +168,21 @@ TEST_CASE("unfinished jobs come back in arrival order, per contact too") {
   CHECK((*x)[0].id == c);
   CHECK(jobs.get(d)->merged_into == c);
 }
+
+TEST_CASE("requeueing running jobs leaves those started since the given time") {
+  storage_fixture f;
+  int64_t inst = make_instance(f.db(), "sales");
+  storage::jobs_repo jobs(f.db());
+  int64_t left = *jobs.insert(message(inst, "M1"));
+  int64_t mine = *jobs.insert(message(inst, "M2"));
+  REQUIRE(jobs.begin_attempt(left).ok());
+  REQUIRE(jobs.begin_attempt(mine).ok());
+  // `left` was last written by an earlier process, `mine` after this one started.
+  f.db().exec("UPDATE jobs SET updated_at = 1000 WHERE id = " + std::to_string(left));
+  f.db().exec("UPDATE jobs SET updated_at = 3000 WHERE id = " + std::to_string(mine));
+  auto requeued = jobs.requeue_running(2000);
+  REQUIRE(requeued.ok());
+  CHECK(*requeued == 1);
+  CHECK(jobs.get(left)->status == "pending");
+  CHECK(jobs.get(mine)->status == "running");
+}
