@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <optional>
 #include <string_view>
 
 namespace aibud::actors {
@@ -15,62 +14,8 @@ using nlohmann::json;
 // Parsing the whole window with nlohmann (20 turns, ~2 KB) to read it and again to add two
 // turns was a quarter of the contact threads' time per message. The window is always
 // written by updated_context, so these read that spelling directly: objects with "role" then
-// "text" (nlohmann orders keys), no whitespace. Anything else returns nullopt and the caller
+// "text" (nlohmann orders keys), no whitespace. Anything else returns false and the caller
 // takes the full parse.
-
-// The array's elements as written, without parsing them; nullopt unless `t` is an array of
-// objects with no whitespace between its tokens.
-std::optional<std::vector<std::string_view>> elements_of(std::string_view t) {
-  if (t.size() < 2 || t.front() != '[' || t.back() != ']') return std::nullopt;
-  std::vector<std::string_view> out;
-  if (t.size() == 2) return out;
-  const std::size_t last = t.size() - 1;  // the closing ']'
-  std::size_t start = 1;
-  int depth = 0;
-  bool in_string = false;
-  auto close = [&](std::size_t end) {
-    std::string_view e = t.substr(start, end - start);
-    if (e.size() < 2 || e.front() != '{' || e.back() != '}') return false;
-    out.push_back(e);
-    start = end + 1;
-    return true;
-  };
-  for (std::size_t i = 1; i < last; ++i) {
-    const char c = t[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_string = true;
-        break;
-      case '{':
-      case '[':
-        ++depth;
-        break;
-      case '}':
-      case ']':
-        if (--depth < 0) return std::nullopt;
-        break;
-      case ',':
-        if (depth == 0 && !close(i)) return std::nullopt;
-        break;
-      case ' ':
-      case '\t':
-      case '\n':
-      case '\r':
-        return std::nullopt;
-      default:
-        break;
-    }
-  }
-  if (in_string || depth != 0 || !close(last)) return std::nullopt;
-  return out;
-}
 
 // A JSON string at t[i] (the opening quote), its escapes resolved into `out` (when given); i
 // moves past the closing quote. False for \u escapes (rare: dump writes only control
@@ -125,26 +70,27 @@ bool literal_at(std::string_view t, std::size_t& i, std::string_view what) {
   return true;
 }
 
-// One element as updated_context writes a turn, {"role":"...","text":"..."}; its role and
-// text go to the pointers given.
-bool read_turn(std::string_view e, std::string* role, std::string* text) {
-  std::size_t i = 0;
-  return literal_at(e, i, R"({"role":)") && read_string(e, i, role) &&
-         literal_at(e, i, R"(,"text":)") && read_string(e, i, text) && i + 1 == e.size();
-}
-
-// Every turn of a window spelled as updated_context writes it; nullopt for anything else.
-std::optional<std::vector<ai::turn>> written_turns(std::string_view t) {
-  auto elements = elements_of(t);
-  if (!elements) return std::nullopt;
-  std::vector<ai::turn> turns;
-  turns.reserve(elements->size());
-  for (std::string_view e : *elements) {
+// A window as updated_context writes it, [{"role":"...","text":"..."},...], read in one
+// pass: each turn's text as written goes to `spans`, its role and text to `turns` (either may
+// be null). False for any other spelling.
+bool read_written(std::string_view t, std::vector<std::string_view>* spans,
+                  std::vector<ai::turn>* turns) {
+  if (t.size() < 2 || t.front() != '[' || t.back() != ']') return false;
+  const std::size_t last = t.size() - 1;  // the closing ']'
+  std::size_t i = 1;
+  while (i < last) {
+    if (i > 1 && !literal_at(t, i, ",")) return false;
+    const std::size_t start = i;
     std::string role, text;
-    if (!read_turn(e, &role, &text)) return std::nullopt;
-    turns.push_back({role == "model" ? ai::role::model : ai::role::user, std::move(text), {}});
+    if (!literal_at(t, i, R"({"role":)") || !read_string(t, i, turns ? &role : nullptr) ||
+        !literal_at(t, i, R"(,"text":)") || !read_string(t, i, turns ? &text : nullptr) ||
+        !literal_at(t, i, "}"))
+      return false;
+    if (spans) spans->push_back(t.substr(start, i - start));
+    if (turns)
+      turns->push_back({role == "model" ? ai::role::model : ai::role::user, std::move(text), {}});
   }
-  return turns;
+  return i == last;
 }
 
 // ---- any other spelling ----------------------------------------------------------------
@@ -181,8 +127,8 @@ std::string turn_text(const char* role, const std::string& text) {
 }  // namespace
 
 std::vector<ai::turn> context_turns(const std::string& context_json, int count) {
-  auto written = written_turns(context_json);
-  std::vector<ai::turn> turns = written ? std::move(*written) : parsed_turns(context_json);
+  std::vector<ai::turn> turns;
+  if (!read_written(context_json, nullptr, &turns)) turns = parsed_turns(context_json);
   turns.erase(
       std::remove_if(turns.begin(), turns.end(), [](const ai::turn& t) { return t.text.empty(); }),
       turns.end());
@@ -193,26 +139,27 @@ std::vector<ai::turn> context_turns(const std::string& context_json, int count) 
 
 std::string updated_context(const std::string& context_json, const std::string& in,
                             const std::string& out, int history_turns) {
-  auto kept = elements_of(context_json);
-  // Only turns as written here are kept as text: anything else (an element that is not
-  // valid JSON, say) must go through the parse, which starts such a window again empty.
-  if (!kept || !std::all_of(kept->begin(), kept->end(),
-                            [](std::string_view e) { return read_turn(e, nullptr, nullptr); }))
+  std::vector<std::string_view> kept;
+  // Only a window as written here is kept as text: anything else (an element that is not
+  // valid JSON, say) goes through the parse, which starts such a window again empty.
+  if (!read_written(context_json, &kept, nullptr))
     return parsed_update(context_json, in, out, history_turns);
   std::vector<std::string> added;
   if (!in.empty()) added.push_back(turn_text("user", in));
   if (!out.empty()) added.push_back(turn_text("model", out));
-  const std::size_t total = kept->size() + added.size();
+  const std::size_t total = kept.size() + added.size();
   std::size_t drop = history_turns > 0 && total > static_cast<std::size_t>(history_turns)
                          ? total - static_cast<std::size_t>(history_turns)
                          : 0;
   std::string window = "[";
-  window.reserve(context_json.size() + 64 + (added.empty() ? 0 : added.back().size() * 2));
+  std::size_t size = context_json.size();
+  for (const std::string& e : added) size += e.size() + 1;
+  window.reserve(size);
   auto append = [&](std::string_view e) {
     if (window.size() > 1) window += ',';
     window += e;
   };
-  for (std::string_view e : *kept)
+  for (std::string_view e : kept)
     if (drop > 0)
       --drop;
     else

@@ -39,7 +39,6 @@ using actors::send_target;
 using dispatcher_actor =
     caf::typed_actor<caf::reacts_to<job_atom, int64_t, int64_t, int64_t, std::vector<std::string>,
                                     actors::job_hint_ptr>,
-                     caf::reacts_to<load_atom>,
                      caf::reacts_to<load_atom, int64_t, int64_t, int64_t>,
                      caf::reacts_to<online_atom, int64_t>>;
 
@@ -159,8 +158,9 @@ void load_page(std::shared_ptr<backlog_load> load) {
   if (!queued) retry_load(*load, "storage writer queue is full");
 }
 
-void load_unfinished(dispatcher_ptr self, int64_t after = 0, int64_t count = 0,
-                     int64_t attempt = 0) {
+// From job `after` on, `count` routed already, after `attempt` failed tries: (0, 0, 0) at
+// start, a retry's position otherwise (retry_load).
+void load_unfinished(dispatcher_ptr self, int64_t after, int64_t count, int64_t attempt) {
   auto load = std::make_shared<backlog_load>();
   load->services = self->state.services;
   load->dispatcher = caf::actor_cast<caf::weak_actor_ptr>(self);
@@ -183,12 +183,11 @@ dispatcher_actor::behavior_type dispatcher_behavior(dispatcher_ptr self,
   self->state.services = std::move(services);
   self->state.started_ms = time::now_ms();
   self->system().registry().put(dispatcher_key, caf::actor_cast<caf::strong_actor_ptr>(self));
-  self->send(self, load_atom::value);
+  self->send(self, load_atom::value, int64_t{0}, int64_t{0}, int64_t{0});
   return {
       [self](job_atom, int64_t job, int64_t instance, int64_t tenant,
              const std::vector<std::string>& jids,
              const actors::job_hint_ptr& hint) { route(self, job, instance, tenant, jids, hint); },
-      [self](load_atom) { load_unfinished(self); },
       [self](load_atom, int64_t after, int64_t count, int64_t attempt) {
         load_unfinished(self, after, count, attempt);
       },
