@@ -1,6 +1,7 @@
 // The durable inbox's storage side (ARCHITECTURE §3.1-3.2): how the webhook handler finds an
 // instance and commits an event, both through the storage writer so that HTTP threads never
-// touch SQLite. A commit's answer is given on the writer thread after COMMIT returned.
+// touch SQLite. A commit's answer is given on the writer's callback thread after COMMIT
+// returned.
 #pragma once
 
 #include <chrono>
@@ -21,7 +22,8 @@ namespace aibud::runtime {
 
 class intake {
  public:
-  // Called after each accepted job committed (the dispatcher's nudge), on the writer thread.
+  // Called after each accepted job committed (the dispatcher's nudge), on the writer's
+  // callback thread.
   using committed_fn =
       std::function<void(int64_t job_id, int64_t instance_id, const evolution::event& event)>;
 
@@ -31,7 +33,8 @@ class intake {
 
   void on_committed(committed_fn fn) { on_committed_ = std::move(fn); }
   // Called after a connection.update committed, with the instance and its new state, on the
-  // writer thread (the job system wakes the jobs held for an instance that is open again).
+  // writer's callback thread (the job system wakes the jobs held for an instance that is open
+  // again).
   using connection_fn = std::function<void(int64_t instance_id, const std::string& state)>;
   void on_connection(connection_fn fn) { on_connection_ = std::move(fn); }
 
@@ -66,7 +69,7 @@ class intake {
   };
 
   // Reads the instance on the writer; `done` gets the answer (and the cache is updated) on
-  // the writer thread. False when the writer refused it.
+  // the writer's callback thread. False when the writer refused it.
   bool read_instance(const std::string& name, std::function<void(http::lookup_result)> done);
 
   storage::writer& writer_;

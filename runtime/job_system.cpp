@@ -232,7 +232,7 @@ struct job_system::impl {
   bool stopped = false;
 
   // A read-only connection for the nudges: the job row a commit just made, read on the
-  // writer thread (the only caller), so routing costs the writer no extra write.
+  // writer's callback thread (the only caller), so routing costs the writer no extra write.
   std::mutex read_mutex;
   std::unique_ptr<SQLite::Database> reader;
   std::unique_ptr<storage::jobs_repo> jobs;

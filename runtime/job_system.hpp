@@ -51,7 +51,7 @@ class job_system {
   void nudge(int64_t job_id);
   // A job the intake just committed from `event` (a message): routed with the intake's parse
   // (actors::job_hint), so neither this nor the job's first write reads and parses it again.
-  // Thread-safe (called on the writer thread).
+  // Thread-safe (called on the writer's callback thread).
   void committed(int64_t job_id, int64_t instance_id, const evolution::event& event);
   std::function<void(int64_t, int64_t, const evolution::event&)> committed_fn() {
     return [this](int64_t id, int64_t instance_id, const evolution::event& event) {
@@ -63,7 +63,7 @@ class job_system {
   // was reconnected): they run at once instead of at their not_before. Thread-safe.
   void instance_changed(int64_t instance_id);
   // A committed connection.update: `open` wakes the instance's held jobs (instance_changed),
-  // any other state changes nothing. Thread-safe (called on the writer thread).
+  // any other state changes nothing. Thread-safe (called on the writer's callback thread).
   void connection_changed(int64_t instance_id, const std::string& state);
   std::function<void(int64_t, const std::string&)> connection_fn() {
     return [this](int64_t id, const std::string& state) { connection_changed(id, state); };

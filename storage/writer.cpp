@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -65,6 +66,11 @@ struct writer::impl {
     write_fn write;
     done_fn done;
   };
+  // A batch whose transaction ended, waiting for its callbacks.
+  struct finished {
+    std::vector<pending> writes;
+    std::vector<status> results;
+  };
 
   explicit impl(const writer_options& given) : options(given), queue(given.queue_capacity) {
     options.max_batch = std::max<std::size_t>(options.max_batch, 1);
@@ -93,20 +99,32 @@ struct writer::impl {
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> checkpoints{0};
 
+  // Protected by finished_mutex: batches handed from the writer to the callbacks' thread,
+  // and emptied vectors handed back for the writer to reuse.
+  std::mutex finished_mutex;
+  std::condition_variable finished_ready;  // to the callbacks' thread
+  std::condition_variable finished_taken;  // to the writer, when it waits for room
+  std::deque<finished> finished_batches;
+  std::vector<finished> spare_batches;
+  std::size_t finished_writes = 0;  // writes in finished_batches
+  bool writer_done = false;         // the writer thread has handed over its last batch
+
   // Owned by the writer thread (the WAL hook runs on it, inside COMMIT).
   std::unique_ptr<write_context> context;
-  std::vector<status> results;  // one batch's, kept to reuse its storage
-  int wal_pages = 0;            // the WAL's size after the last commit
-  int nudged_at = 0;            // wal_pages when the checkpointer was last nudged
-  int catch_up_at = 0;          // wal_pages from which the next batch waits for a catch-up pass
+  int wal_pages = 0;    // the WAL's size after the last commit
+  int nudged_at = 0;    // wal_pages when the checkpointer was last nudged
+  int catch_up_at = 0;  // wal_pages from which the next batch waits for a catch-up pass
 
   std::thread writer_thread;
+  std::thread callback_thread;
   std::thread checkpoint_thread;
   std::once_flag stopped;
 
   void run_writer();
+  void run_callbacks();
   void run_checkpointer();
-  void commit_batch(std::vector<pending>& batch);
+  void commit_batch(finished& batch);
+  void hand_over(finished& batch);
   status run_one(const write_fn& write);
   void nudge_checkpointer();
   void catch_up_checkpoint();
@@ -169,14 +187,15 @@ status writer::impl::run_one(const write_fn& write) {
   });
 }
 
-void writer::impl::commit_batch(std::vector<pending>& batch) {
+void writer::impl::commit_batch(finished& batch) {
+  std::vector<status>& results = batch.results;
   results.clear();
   status outcome = detail::guarded("begin", [&]() -> status {
     statements->begin.run();
     return ok_status();
   });
   if (outcome) {
-    for (pending& p : batch) {
+    for (pending& p : batch.writes) {
       results.push_back(run_one(p.write));
       // Some errors (disk full, I/O) make SQLite roll the whole transaction back: the
       // writes before this one are lost too, and none of the batch may be reported done.
@@ -196,32 +215,81 @@ void writer::impl::commit_batch(std::vector<pending>& batch) {
     });
     if (!outcome) statements->rollback.try_run();  // SQLite may have rolled back already
   }
-  if (!outcome) results.assign(batch.size(), outcome);
+  if (!outcome) results.assign(batch.writes.size(), outcome);
   ++transactions;
-  writes += batch.size();
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (!results[i]) ++failed;
-    if (!batch[i].done) continue;
-    // A throwing callback must not take the writer down with every later write.
-    try {
-      batch[i].done(results[i]);
-    } catch (...) {
-    }
+  writes += batch.writes.size();
+  for (const status& r : results)
+    if (!r) ++failed;
+}
+
+// The callbacks run on a thread of their own, one batch after another in commit order, so the
+// writer's thread goes straight on to the next transaction: callbacks post to other threads
+// (a wake-up each) and free what the writes captured, memory other threads allocated, whose
+// allocator locks the writer would otherwise wait on. At most queue_capacity writes wait here:
+// past that the writer waits too, as submitters wait on a full queue.
+void writer::impl::hand_over(finished& batch) {
+  std::unique_lock<std::mutex> lock(finished_mutex);
+  finished_taken.wait(lock, [&] { return finished_writes < options.queue_capacity; });
+  finished_writes += batch.writes.size();
+  finished_batches.push_back(std::move(batch));
+  if (spare_batches.empty()) {
+    batch = finished{};
+  } else {
+    batch = std::move(spare_batches.back());
+    spare_batches.pop_back();
   }
+  lock.unlock();
+  finished_ready.notify_one();
 }
 
 void writer::impl::run_writer() {
   context = std::make_unique<write_context>(*write_db);
-  std::vector<pending> batch;
+  finished batch;
   // Everything that queued up while the last batch committed goes into this one.
-  while (queue.take(batch, options.max_batch)) {
+  while (queue.take(batch.writes, options.max_batch)) {
     if (wal_pages >= catch_up_at) {
       catch_up_checkpoint();
       catch_up_at = wal_pages + restart_pages();
     }
     commit_batch(batch);
+    hand_over(batch);
   }
   context.reset();
+  {
+    std::lock_guard<std::mutex> lock(finished_mutex);
+    writer_done = true;
+  }
+  finished_ready.notify_one();
+}
+
+void writer::impl::run_callbacks() {
+  std::deque<finished> taken;
+  std::unique_lock<std::mutex> lock(finished_mutex);
+  for (;;) {
+    finished_ready.wait(lock, [&] { return writer_done || !finished_batches.empty(); });
+    if (finished_batches.empty()) break;  // the writer is done and everything ran
+    taken.swap(finished_batches);
+    lock.unlock();
+    std::size_t ran = 0;
+    for (finished& batch : taken) {
+      for (std::size_t i = 0; i < batch.writes.size(); ++i) {
+        if (!batch.writes[i].done) continue;
+        // A throwing callback must not take the later callbacks down with it.
+        try {
+          batch.writes[i].done(batch.results[i]);
+        } catch (...) {
+        }
+      }
+      ran += batch.writes.size();
+      batch.writes.clear();  // what the writes and callbacks captured is freed here
+      batch.results.clear();
+    }
+    lock.lock();
+    finished_writes -= ran;
+    for (finished& batch : taken) spare_batches.push_back(std::move(batch));
+    taken.clear();
+    finished_taken.notify_one();
+  }
 }
 
 void writer::impl::run_checkpointer() {
@@ -256,6 +324,7 @@ result<std::unique_ptr<writer>> writer::start(const writer_options& options) {
   state->checkpoint_db = std::move(*checkpoint_db);
   status configured = detail::guarded("writer setup", [&]() -> status {
     state->write_db->exec("PRAGMA wal_autocheckpoint=0");
+
     state->statements = std::make_unique<batch_statements>(state->write_db->getHandle());
     return ok_status();
   });
@@ -267,6 +336,10 @@ result<std::unique_ptr<writer>> writer::start(const writer_options& options) {
   raw->writer_thread = std::thread([raw] {
     name_this_thread("aibud-writer");
     raw->run_writer();
+  });
+  raw->callback_thread = std::thread([raw] {
+    name_this_thread("aibud-written");
+    raw->run_callbacks();
   });
   raw->checkpoint_thread = std::thread([raw] {
     name_this_thread("aibud-checkpt");
@@ -291,6 +364,7 @@ void writer::stop() {
   std::call_once(impl_->stopped, [this] {
     impl_->queue.close();
     impl_->writer_thread.join();
+    impl_->callback_thread.join();
     {
       std::lock_guard<std::mutex> lock(impl_->checkpoint_mutex);
       impl_->checkpointer_stopping = true;

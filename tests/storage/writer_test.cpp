@@ -72,7 +72,7 @@ TEST_CASE("concurrent writes are committed and visible to another connection whe
   reader_options.read_only = true;
   auto reader = storage::open_ready(reader_options);
   REQUIRE(reader.ok());
-  // Used only inside callbacks, which all run on the writer thread one after another.
+  // Used only inside callbacks, which all run on one thread one after another.
   SQLite::Statement visible(**reader, "SELECT count(*) FROM audit_log WHERE id = ?");
 
   constexpr int threads = 8;
@@ -138,6 +138,66 @@ TEST_CASE("writes queued behind a running batch are committed together") {
   CHECK(count_rows(f.db(), "audit_log") == 50);
   // The gate's transaction and one for the fifty queued behind it.
   CHECK(writer->stats().transactions == 2);
+}
+
+TEST_CASE("a slow callback holds up later callbacks, in commit order, but not later commits") {
+  storage_fixture f;
+  auto options = options_for(f.path());
+  options.queue_capacity = 8;
+  auto writer = start_writer(options);
+  auto append = [](int n) {
+    return [n](storage::write_context& ctx) -> status {
+      auto a = ctx.audit().append("test", "ordered", std::to_string(n));
+      if (!a) return a.err();
+      return ok_status();
+    };
+  };
+  std::promise<void> unblock;
+  std::shared_future<void> unblocked = unblock.get_future().share();
+  std::atomic<bool> blocking{false};
+  std::mutex order_mutex;
+  std::vector<int> order;
+  std::atomic<int> failed{0};
+  auto record = [&](int n) {
+    return [&, n](const status& s) {
+      if (!s) ++failed;
+      std::lock_guard<std::mutex> lock(order_mutex);
+      order.push_back(n);
+    };
+  };
+  REQUIRE(writer->try_submit(append(0), [&](const status& s) {
+    if (!s) ++failed;
+    blocking = true;
+    unblocked.wait();
+    std::lock_guard<std::mutex> lock(order_mutex);
+    order.push_back(0);
+  }));
+  REQUIRE(wait_until([&] { return blocking.load(); }));
+  // The writer commits on while the first callback blocks; each write is its own batch here.
+  for (int n = 1; n <= 3; ++n) {
+    REQUIRE(writer->try_submit(append(n), record(n)));
+    REQUIRE(wait_until([&] { return count_rows(f.db(), "audit_log") == n + 1; }));
+  }
+  // Writes committed but not yet called back count against the queue: past its capacity
+  // the writer stops taking, and the queue then fills and refuses.
+  int accepted = 3;
+  auto refused = [&] {
+    if (writer->try_submit(append(accepted + 1), record(accepted + 1))) ++accepted;
+    return writer->stats().rejected > 0;
+  };
+  REQUIRE(wait_until(refused));
+  CHECK(accepted <= 1 + 2 * static_cast<int>(options.queue_capacity));
+  {
+    std::lock_guard<std::mutex> lock(order_mutex);
+    CHECK(order.empty());
+  }
+  unblock.set_value();
+  writer->stop();
+  std::vector<int> expected;
+  for (int n = 0; n <= accepted; ++n) expected.push_back(n);
+  CHECK(order == expected);
+  CHECK(failed.load() == 0);
+  CHECK(count_rows(f.db(), "audit_log") == accepted + 1);
 }
 
 TEST_CASE("a failing write rolls back alone and its neighbours commit") {
