@@ -40,7 +40,7 @@ class intake {
 
   // Known instances are cached briefly; a miss, and so every 404, asks the database. An
   // entry past its time still answers while one refresh asks the database, so a busy
-  // instance's webhooks never wait for the writer (nor continue on its thread) to be
+  // instance's webhooks never wait for the writer (nor continue on its callback thread) to be
   // recognised; a refresh that finds the instance gone or changed replaces the entry.
   void lookup(const std::string& name, std::function<void(http::lookup_result)> done);
 

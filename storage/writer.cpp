@@ -225,11 +225,14 @@ void writer::impl::commit_batch(finished& batch) {
 // The callbacks run on a thread of their own, one batch after another in commit order, so the
 // writer's thread goes straight on to the next transaction: callbacks post to other threads
 // (a wake-up each) and free what the writes captured, memory other threads allocated, whose
-// allocator locks the writer would otherwise wait on. At most queue_capacity writes wait here:
-// past that the writer waits too, as submitters wait on a full queue.
+// allocator locks the writer would otherwise wait on. At most queue_capacity writes wait here
+// (or one batch, if larger): a batch that would go past that waits, as submitters wait on a
+// full queue.
 void writer::impl::hand_over(finished& batch) {
   std::unique_lock<std::mutex> lock(finished_mutex);
-  finished_taken.wait(lock, [&] { return finished_writes < options.queue_capacity; });
+  finished_taken.wait(lock, [&] {
+    return finished_writes == 0 || finished_writes + batch.writes.size() <= options.queue_capacity;
+  });
   finished_writes += batch.writes.size();
   finished_batches.push_back(std::move(batch));
   if (spare_batches.empty()) {
@@ -324,7 +327,6 @@ result<std::unique_ptr<writer>> writer::start(const writer_options& options) {
   state->checkpoint_db = std::move(*checkpoint_db);
   status configured = detail::guarded("writer setup", [&]() -> status {
     state->write_db->exec("PRAGMA wal_autocheckpoint=0");
-
     state->statements = std::make_unique<batch_statements>(state->write_db->getHandle());
     return ok_status();
   });

@@ -141,10 +141,26 @@ TEST_CASE("writes queued behind a running batch are committed together") {
 }
 
 TEST_CASE("a slow callback holds up later callbacks, in commit order, but not later commits") {
+  // Declared before the writer, whose stop() runs the blocked callback that uses them.
+  std::promise<void> unblock;
+  std::shared_future<void> unblocked = unblock.get_future().share();
+  std::atomic<bool> blocking{false};
+  std::mutex order_mutex;
+  std::vector<int> order;
+  std::atomic<int> failed{0};
   storage_fixture f;
   auto options = options_for(f.path());
   options.queue_capacity = 8;
+  options.max_batch = 1;  // one write per batch, so the count below is exact
   auto writer = start_writer(options);
+  // Destroyed before the writer: a failed check still lets the callback, and so stop(), end.
+  struct release_on_exit {
+    std::promise<void>& p;
+    bool done = false;
+    ~release_on_exit() {
+      if (!done) p.set_value();
+    }
+  } release{unblock};
   auto append = [](int n) {
     return [n](storage::write_context& ctx) -> status {
       auto a = ctx.audit().append("test", "ordered", std::to_string(n));
@@ -152,12 +168,6 @@ TEST_CASE("a slow callback holds up later callbacks, in commit order, but not la
       return ok_status();
     };
   };
-  std::promise<void> unblock;
-  std::shared_future<void> unblocked = unblock.get_future().share();
-  std::atomic<bool> blocking{false};
-  std::mutex order_mutex;
-  std::vector<int> order;
-  std::atomic<int> failed{0};
   auto record = [&](int n) {
     return [&, n](const status& s) {
       if (!s) ++failed;
@@ -165,7 +175,7 @@ TEST_CASE("a slow callback holds up later callbacks, in commit order, but not la
       order.push_back(n);
     };
   };
-  REQUIRE(writer->try_submit(append(0), [&](const status& s) {
+  REQUIRE(writer->try_submit(append(0), [&, unblocked](const status& s) {
     if (!s) ++failed;
     blocking = true;
     unblocked.wait();
@@ -173,24 +183,28 @@ TEST_CASE("a slow callback holds up later callbacks, in commit order, but not la
     order.push_back(0);
   }));
   REQUIRE(wait_until([&] { return blocking.load(); }));
-  // The writer commits on while the first callback blocks; each write is its own batch here.
+  // The writer commits on while the first callback blocks.
   for (int n = 1; n <= 3; ++n) {
     REQUIRE(writer->try_submit(append(n), record(n)));
     REQUIRE(wait_until([&] { return count_rows(f.db(), "audit_log") == n + 1; }));
   }
-  // Writes committed but not yet called back count against the queue: past its capacity
-  // the writer stops taking, and the queue then fills and refuses.
+  // Past queue_capacity writes waiting for their callbacks the writer commits one more batch
+  // and waits with it; the queue then fills and refuses: at most 8 + 1 + 8 writes.
+  const int capacity = static_cast<int>(options.queue_capacity);
   int accepted = 3;
   auto refused = [&] {
     if (writer->try_submit(append(accepted + 1), record(accepted + 1))) ++accepted;
     return writer->stats().rejected > 0;
   };
   REQUIRE(wait_until(refused));
-  CHECK(accepted <= 1 + 2 * static_cast<int>(options.queue_capacity));
+  CHECK(accepted + 1 <= 2 * capacity + 1);
+  CHECK(accepted + 1 > capacity + 1);
+  REQUIRE(wait_until([&] { return count_rows(f.db(), "audit_log") == capacity + 1; }));
   {
     std::lock_guard<std::mutex> lock(order_mutex);
     CHECK(order.empty());
   }
+  release.done = true;
   unblock.set_value();
   writer->stop();
   std::vector<int> expected;
