@@ -36,11 +36,14 @@ result<storage::contact> resolve_contact(storage::write_context& w, int64_t inst
   for (const auto& j : jids)
     if (phone.empty() && is_phone_jid(j)) phone = j;
 
-  std::vector<int64_t> found;  // distinct contact ids, phone JID's first
-  for (const auto& j : jids) {
+  std::vector<int64_t> found;                  // distinct contact ids, phone JID's first
+  std::vector<int64_t> owner(jids.size(), 0);  // each JID's contact now (0: none)
+  for (std::size_t i = 0; i < jids.size(); ++i) {
+    const std::string& j = jids[i];
     auto id = w.aliases().resolve(instance_id, j);
     if (!id) return id.err();
     if (!*id) continue;
+    owner[i] = **id;
     if (std::find(found.begin(), found.end(), **id) != found.end()) continue;
     if (j == phone)
       found.insert(found.begin(), **id);
@@ -64,8 +67,10 @@ result<storage::contact> resolve_contact(storage::write_context& w, int64_t inst
     if (!got) return got.err();
     c = std::move(*got);
   }
-  for (const auto& j : jids)
-    if (auto s = w.aliases().add(instance_id, j, c.id); !s) return s.err();
+  // A JID another contact had was moved over by absorb; only new ones are added.
+  for (std::size_t i = 0; i < jids.size(); ++i)
+    if (owner[i] == 0)
+      if (auto s = w.aliases().add(instance_id, jids[i], c.id); !s) return s.err();
   if (!phone.empty() && c.jid != phone) {
     if (auto s = w.contacts().set_jid(c.id, phone); !s) return s.err();
     c.jid = phone;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "base/json_text.hpp"
+
 namespace aibud::actors {
 namespace {
 
@@ -121,7 +123,12 @@ std::string parsed_update(const std::string& context_json, const std::string& in
 
 // One turn as dump() writes {"role":role,"text":text}.
 std::string turn_text(const char* role, const std::string& text) {
-  return std::string(R"({"role":")") + role + R"(","text":)" + json(text).dump() + "}";
+  std::string out = R"({"role":")";
+  out += role;
+  out += R"(","text":)";
+  json_text::append_string(out, text);
+  out += '}';
+  return out;
 }
 
 }  // namespace

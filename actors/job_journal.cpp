@@ -1,5 +1,7 @@
 #include "actors/job_journal.hpp"
 
+#include "base/json_text.hpp"
+
 namespace aibud::actors {
 namespace {
 
@@ -12,22 +14,31 @@ T field(const json& j, const char* name, T fallback) {
   return it->get<T>();
 }
 
-json to_json(const context_step& c) {
-  json j = {{"decision", c.decision},
-            {"reason", c.reason},
-            {"contact_id", c.contact_id},
-            {"tenant_id", c.tenant_id},
-            {"period_start", c.period_start},
-            {"cost", c.cost},
-            {"kind", c.kind},
-            {"text", c.text},
-            {"jid", c.jid},
-            {"agent_step", c.agent_step},
-            {"members", c.members}};
+// The steps are written as text directly (base/json_text.hpp), members in the order dump()
+// orders keys, so that a journal reads the same as one nlohmann wrote.
+void write(std::string& out, const context_step& c) {
+  json_text::object o(out);
+  o.value("agent_step", c.agent_step);
   // Only journals written before the lead agents carry their request; newer ones rebuild it
   // from agent_step (lead_agent.hpp request_for), so no row stores a prompt and a history.
-  if (!c.ai_inputs.is_null() && !c.ai_inputs.empty()) j["ai_inputs"] = c.ai_inputs;
-  return j;
+  if (!c.ai_inputs.is_null() && !c.ai_inputs.empty()) o.value("ai_inputs", c.ai_inputs);
+  o.number("contact_id", c.contact_id)
+      .number("cost", c.cost)
+      .string("decision", c.decision)
+      .string("jid", c.jid)
+      .string("kind", c.kind);
+  std::string& members = o.member("members");
+  members += '[';
+  for (std::size_t i = 0; i < c.members.size(); ++i) {
+    if (i > 0) members += ',';
+    members += std::to_string(c.members[i]);
+  }
+  members += ']';
+  o.number("period_start", c.period_start)
+      .string("reason", c.reason)
+      .number("tenant_id", c.tenant_id)
+      .string("text", c.text);
+  o.close();
 }
 
 context_step context_of(const json& j) {
@@ -47,11 +58,13 @@ context_step context_of(const json& j) {
   return c;
 }
 
-json to_json(const reserve_step& r) {
-  json j = {{"amount", r.amount}, {"insufficient", r.insufficient}, {"grace", r.grace}};
-  if (r.generation != 1) j["generation"] = r.generation;
-  if (r.released) j["released"] = true;
-  return j;
+void write(std::string& out, const reserve_step& r) {
+  json_text::object o(out);
+  o.number("amount", r.amount);
+  if (r.generation != 1) o.number("generation", r.generation);
+  o.boolean("grace", r.grace).boolean("insufficient", r.insufficient);
+  if (r.released) o.boolean("released", true);
+  o.close();
 }
 
 reserve_step reserve_of(const json& j) {
@@ -62,11 +75,15 @@ reserve_step reserve_of(const json& j) {
   return r;
 }
 
-json to_json(const ai_step& a) {
-  json j = {{"text", a.text},   {"intent", a.intent},       {"status", a.status},
-            {"model", a.model}, {"tokens_in", a.tokens_in}, {"tokens_out", a.tokens_out}};
-  if (!a.plan.is_null()) j["plan"] = a.plan;
-  return j;
+void write(std::string& out, const ai_step& a) {
+  json_text::object o(out);
+  o.string("intent", a.intent).string("model", a.model);
+  if (!a.plan.is_null()) o.value("plan", a.plan);
+  o.string("status", a.status)
+      .string("text", a.text)
+      .number("tokens_in", a.tokens_in)
+      .number("tokens_out", a.tokens_out);
+  o.close();
 }
 
 ai_step ai_of(const json& j) {
@@ -77,17 +94,32 @@ ai_step ai_of(const json& j) {
   return a;
 }
 
-json to_json(const act_step& a) {
-  json intent = {{"hash", a.hash}, {"at", a.at}, {"text", a.text}};
-  if (a.kind != "text") {
-    intent["kind"] = a.kind;
-    intent["options"] = a.options;
-    intent["selectable_count"] = a.selectable_count;
+void write(std::string& out, const act_step& a) {
+  json_text::object o(out);
+  {
+    json_text::object intent(o.member("intent"));
+    intent.number("at", a.at).string("hash", a.hash);
+    if (a.kind != "text") {
+      intent.string("kind", a.kind);
+      std::string& options = intent.member("options");
+      options += '[';
+      for (std::size_t i = 0; i < a.options.size(); ++i) {
+        if (i > 0) options += ',';
+        json_text::append_string(options, a.options[i]);
+      }
+      options += ']';
+      intent.number("selectable_count", a.selectable_count);
+    }
+    intent.string("text", a.text);
+    if (a.typing_ms > 0) intent.number("typing_ms", a.typing_ms);
+    intent.close();
   }
-  if (a.typing_ms > 0) intent["typing_ms"] = a.typing_ms;
-  json j = {{"intent", intent}};
-  if (a.result) j["result"] = {{"key_id", *a.result}};
-  return j;
+  if (a.result) {
+    json_text::object result(o.member("result"));
+    result.string("key_id", *a.result);
+    result.close();
+  }
+  o.close();
 }
 
 act_step act_of(const json& j) {
@@ -159,49 +191,33 @@ std::string serialize(const job_journal& journal) {
   return serialize(journal, none);
 }
 
-// Written by hand around the steps' own dumps, as nlohmann would write the whole object (keys
-// in order, no spaces), so that a kept step's text is pasted rather than built and dumped again.
+// Each kept step's text is pasted rather than written again.
 std::string serialize(const job_journal& journal, journal_text& kept) {
-  std::string out = "{";
-  auto key = [&out](const char* name) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    out += name;
-    out += "\":";
-  };
-  if (journal.act) {
-    key("act");
-    out += to_json(*journal.act).dump();
-  }
+  std::string out;
+  out.reserve(kept.context.size() + kept.ai.size() + 512);
+  json_text::object o(out);
+  if (journal.act) write(o.member("act"), *journal.act);
   if (journal.ai) {
-    if (kept.ai.empty()) kept.ai = to_json(*journal.ai).dump();
-    key("ai");
-    out += kept.ai;
+    if (kept.ai.empty()) write(kept.ai, *journal.ai);
+    o.raw("ai", kept.ai);
   }
-  if (journal.charge) {
-    key("charge");
-    out += "true";
-  }
+  if (journal.charge) o.boolean("charge", true);
   if (journal.context) {
-    if (kept.context.empty()) kept.context = to_json(*journal.context).dump();
-    key("context");
-    out += kept.context;
+    if (kept.context.empty()) write(kept.context, *journal.context);
+    o.raw("context", kept.context);
   }
   if (!journal.more_acts.empty()) {
-    json acts = json::array();
-    for (const auto& a : journal.more_acts) acts.push_back(to_json(a));
-    key("more_acts");
-    out += acts.dump();
+    std::string& acts = o.member("more_acts");
+    acts += '[';
+    for (std::size_t i = 0; i < journal.more_acts.size(); ++i) {
+      if (i > 0) acts += ',';
+      write(acts, journal.more_acts[i]);
+    }
+    acts += ']';
   }
-  if (journal.record) {
-    key("record");
-    out += "true";
-  }
-  if (journal.reserve) {
-    key("reserve");
-    out += to_json(*journal.reserve).dump();
-  }
-  out += '}';
+  if (journal.record) o.boolean("record", true);
+  if (journal.reserve) write(o.member("reserve"), *journal.reserve);
+  o.close();
   return out;
 }
 

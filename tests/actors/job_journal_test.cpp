@@ -71,6 +71,40 @@ TEST_CASE("a run's kept step texts give the journal's own text, and are pasted a
   CHECK(serialize(j, kept).find(R"("context":{"kept":true})") != std::string::npos);
 }
 
+TEST_CASE("a journal with every optional member is written as nlohmann writes it") {
+  job_journal j;
+  j.context = context_step{"reply",  "",
+                           7,        3,
+                           1000,     5,
+                           "image",  "foto\tda sala",
+                           "55@lid", nlohmann::json{{"history", {"a", "b"}}}};
+  j.context->agent_step = {{"what", "ask_ai"}, {"max_cost", 5}, {"said", "ção \u0001"}};
+  j.context->members = {11, 12, 13};
+  j.reserve = reserve_step{5, true, true};
+  j.reserve->generation = 3;
+  j.reserve->released = true;
+  j.ai = ai_step{"t", "valuation", "", "gemini-2.5-flash", 1, 2};
+  j.ai->plan = {{"cost", 5}, {"sends", nlohmann::json::array()}, {"ratio", 0.25}};
+  act_step poll{"h", 9, "Qual?", std::nullopt};
+  poll.kind = "poll";
+  poll.options = {"Sim", "Não \"talvez\""};
+  poll.selectable_count = 1;
+  poll.typing_ms = 1500;
+  j.act = poll;
+  j.more_acts = {act_step{"h2", 10, "depois", std::string("K2")}, poll};
+  j.record = true;
+  j.charge = true;
+  const std::string whole = serialize(j);
+  CHECK(nlohmann::json::parse(whole).dump() == whole);
+  auto back = parse_journal(whole);
+  REQUIRE(back.ok());
+  CHECK(serialize(*back) == whole);
+  CHECK(back->reserve->generation == 3);
+  CHECK(back->act->options == poll.options);
+  CHECK(back->more_acts.size() == 2);
+  CHECK(back->context->members == std::vector<int64_t>{11, 12, 13});
+}
+
 TEST_CASE("the next step follows the saved results in order") {
   job_journal j;
   j.context = context_step{};
