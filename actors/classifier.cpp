@@ -40,12 +40,14 @@ agent_plan text_plan(const lead_context& ctx, const std::string& said, std::stri
 }  // namespace
 
 json classifier_schema() {
-  return {{"type", "object"},
-          {"properties",
-           {{"intent", {{"type", "string"}, {"enum", intent_names()}}},
-            {"reply", {{"type", "string"}}}}},
-          {"required", {"intent", "reply"}},
-          {"additionalProperties", false}};
+  // Built once: every classify request carries a copy.
+  static const json schema = {{"type", "object"},
+                              {"properties",
+                               {{"intent", {{"type", "string"}, {"enum", intent_names()}}},
+                                {"reply", {{"type", "string"}}}}},
+                              {"required", {"intent", "reply"}},
+                              {"additionalProperties", false}};
+  return schema;
 }
 
 ai::ai_request classifier_request(const lead_context& ctx, const std::string& said) {

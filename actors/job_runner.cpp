@@ -154,15 +154,16 @@ class job_run : public std::enable_shared_from_this<job_run> {
                          std::vector<lead_event>& burst);
   status record_merged(storage::write_context& w, const storage::job& j, const lead_event& e,
                        int64_t into);
-  lead_context lead_ctx(int64_t now) const;
+  // The lead agents' view of the contact at `now`, built once per run from contact_ (which
+  // no step of a run changes before write C): the window it copies is ~2 KB.
+  const lead_context& lead_ctx(int64_t now);
   agent_plan current_plan() const;
   status release_reservation(storage::write_context& w);
   // What write C stores, prepared by finish_write on the contact's thread.
   struct finish_inputs {
-    agent_plan plan;             // the sends' plan (or the grace message's)
-    std::string steps;           // the journal as write C leaves it
-    std::string context_before;  // the contact's context this run read
-    std::string context_after;   // ... with this exchange added
+    agent_plan plan;            // the sends' plan (or the grace message's)
+    std::string steps;          // the journal as write C leaves it
+    std::string context_after;  // ... with this exchange added
   };
   status write_finish(storage::write_context& w, const finish_inputs& prepared);
   status dlq_in(storage::write_context& w, const std::string& why);
@@ -212,8 +213,9 @@ class job_run : public std::enable_shared_from_this<job_run> {
   bool intent_fresh_ = false;       // this run saved the act intents: nothing can have been sent
   std::set<std::size_t> typed_;     // sends whose typing presence this run has shown
   std::optional<agent_step> step_;  // the lead agent's step, from the journal
-  ai::ai_request request_;          // the AI call being prepared (images attached)
-  std::vector<audit_note> audits_;  // emitted as events once write C committed
+  std::optional<lead_context> lead_ctx_;  // see lead_ctx()
+  ai::ai_request request_;                // the AI call being prepared (images attached)
+  std::vector<audit_note> audits_;        // emitted as events once write C committed
   mode mode_ = mode::proceed;
   bool ended_ = false;  // write A settled the job (finished, waiting or failed)
   run_result result_;
@@ -337,13 +339,16 @@ std::string said_of(const lead_event& e) {
   return out;
 }
 
-lead_context job_run::lead_ctx(int64_t now) const {
-  lead_context ctx = lead_context::of(contact_, language_, now);
-  ctx.costs.text_reply = s_.agent.reply_cost;
-  ctx.costs.poll = s_.agent.poll_cost;
-  ctx.costs.valuation = s_.agent.valuation_cost;
-  ctx.history_turns = s_.agent.history_turns;
-  return ctx;
+const lead_context& job_run::lead_ctx(int64_t now) {
+  if (!lead_ctx_) {
+    lead_ctx_ = lead_context::of(contact_, language_, now);
+    lead_ctx_->costs.text_reply = s_.agent.reply_cost;
+    lead_ctx_->costs.poll = s_.agent.poll_cost;
+    lead_ctx_->costs.valuation = s_.agent.valuation_cost;
+    lead_ctx_->history_turns = s_.agent.history_turns;
+  }
+  lead_ctx_->now_ms = now;
+  return *lead_ctx_;
 }
 
 status job_run::decide_context(storage::write_context& w, int64_t now) {
@@ -1032,7 +1037,7 @@ status job_run::write_finish(storage::write_context& w, const finish_inputs& pre
       contact.open_poll.reset();
     // Worked out before the write from the context this run read; only a context changed
     // since (no job of this contact can have, but a merge of two contacts may) is redone here.
-    contact.context = contact.context == prepared.context_before
+    contact.context = contact.context == contact_.context
                           ? prepared.context_after
                           : updated_context(contact.context, change.history_in, change.history_out,
                                             s_.agent.history_turns);
@@ -1073,7 +1078,6 @@ void job_run::finish_write() {
   } else {
     in->plan = current_plan();
   }
-  in->context_before = contact_.context;
   in->context_after = updated_context(contact_.context, in->plan.change.history_in,
                                       in->plan.change.history_out, s_.agent.history_turns);
   // The journal as write C leaves it: recorded, and charged unless out of credits.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/evolution/json_fields_internal.hpp"
+#include "base/json_text.hpp"
 #include "base/time.hpp"
 
 namespace aibud::evolution {
@@ -63,7 +64,7 @@ http_call post_json(const endpoint& ep, std::string url, const json& body,
                     std::int64_t extra_ms = 0) {
   http_call call = make_call(ep, "POST", std::move(url), extra_ms);
   call.headers.emplace_back("Content-Type", "application/json");
-  call.body = body.dump();
+  call.body = json_text::dump(body);
   return call;
 }
 
