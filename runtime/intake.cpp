@@ -148,7 +148,8 @@ bool intake::read_instance(const std::string& name, std::function<void(http::loo
           }
         }
         done(*answer);
-      });
+      },
+      storage::lane::ack);
 }
 
 void intake::forget(const std::string& name) {
@@ -173,7 +174,8 @@ void intake::commit(int64_t instance_id, evolution::event event,
           on_connection_(instance_id, c->state);
         }
         done(p->out);
-      });
+      },
+      storage::lane::ack);
   if (!queued) done(http::commit_result{commit_outcome::overloaded, 0});
 }
 

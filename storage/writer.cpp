@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -65,6 +66,7 @@ struct writer::impl {
   struct pending {
     write_fn write;
     done_fn done;
+    lane in = lane::normal;
   };
   // A batch whose transaction ended, waiting for its callbacks.
   struct finished {
@@ -249,10 +251,23 @@ void writer::impl::run_writer() {
   context = std::make_unique<write_context>(*write_db);
   finished batch;
   // Everything that queued up while the last batch committed goes into this one.
+  finished normal;  // the normal lane's writes of a round that also has acknowledgements
   while (queue.take(batch.writes, options.max_batch)) {
     if (wal_pages >= catch_up_at) {
       catch_up_checkpoint();
       catch_up_at = wal_pages + restart_pages();
+    }
+    auto acks_end = std::stable_partition(batch.writes.begin(), batch.writes.end(),
+                                          [](const pending& p) { return p.in == lane::ack; });
+    if (acks_end != batch.writes.begin() && acks_end != batch.writes.end()) {
+      normal.writes.assign(std::make_move_iterator(acks_end),
+                           std::make_move_iterator(batch.writes.end()));
+      batch.writes.erase(acks_end, batch.writes.end());
+      commit_batch(batch);
+      hand_over(batch);
+      commit_batch(normal);
+      hand_over(normal);
+      continue;
     }
     commit_batch(batch);
     hand_over(batch);
@@ -356,8 +371,8 @@ writer::~writer() {
   stop();
 }
 
-bool writer::try_submit(write_fn write, done_fn done) {
-  if (impl_->queue.try_push({std::move(write), std::move(done)})) return true;
+bool writer::try_submit(write_fn write, done_fn done, lane in) {
+  if (impl_->queue.try_push({std::move(write), std::move(done), in})) return true;
   ++impl_->rejected;
   return false;
 }

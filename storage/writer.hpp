@@ -58,6 +58,12 @@ struct writer_options {
   int checkpoint_wal_pages = 4096;  // a commit leaving more WAL pages nudges the checkpointer
 };
 
+// Which transaction of a round a write joins. The writes waiting when the writer comes round
+// commit together, except that those a caller is waiting on to answer a request (a webhook's
+// acknowledgement) commit first, in a transaction of their own: the webhook's answer does not
+// wait for the job writes queued with it. Each lane keeps its order.
+enum class lane { normal, ack };
+
 struct writer_stats {
   uint64_t writes = 0;        // writes run (committed or rolled back)
   uint64_t failed = 0;        // writes whose status was an error
@@ -77,7 +83,7 @@ class writer {
 
   // Queues a write. False, without queueing, when the queue is full (answer 503
   // overloaded) or the writer is stopping. Thread-safe.
-  bool try_submit(write_fn write, done_fn done = nullptr);
+  bool try_submit(write_fn write, done_fn done = nullptr, lane in = lane::normal);
 
   // Stops taking writes, commits everything queued, runs a last checkpoint and joins the
   // threads. Idempotent; every accepted write's callback has run when it returns.

@@ -140,6 +140,43 @@ TEST_CASE("writes queued behind a running batch are committed together") {
   CHECK(writer->stats().transactions == 2);
 }
 
+TEST_CASE("acknowledgements queued with other writes commit first, in a transaction of their own") {
+  storage_fixture f;
+  auto writer = start_writer(options_for(f.path()));
+  gate g;
+  REQUIRE(writer->try_submit(g.write()));
+  REQUIRE(wait_until([&] { return g.entered.load(); }));
+  std::mutex order_mutex;
+  std::vector<std::string> order;
+  auto submit = [&](const std::string& name, storage::lane in) {
+    return writer->try_submit(
+        [name](storage::write_context& ctx) -> status {
+          auto a = ctx.audit().append("test", "lane", name);
+          if (!a) return a.err();
+          return ok_status();
+        },
+        [&, name](const status& s) {
+          std::lock_guard<std::mutex> lock(order_mutex);
+          order.push_back(s ? name : "failed " + name);
+        },
+        in);
+  };
+  REQUIRE(submit("job 1", storage::lane::normal));
+  REQUIRE(submit("ack 1", storage::lane::ack));
+  REQUIRE(submit("job 2", storage::lane::normal));
+  REQUIRE(submit("ack 2", storage::lane::ack));
+  g.release();
+  writer->stop();
+  CHECK(order == std::vector<std::string>{"ack 1", "ack 2", "job 1", "job 2"});
+  // The gate's, the acknowledgements', the rest.
+  CHECK(writer->stats().transactions == 3);
+  // Each lane in its order in the table too.
+  SQLite::Statement rows(f.db(), "SELECT target FROM audit_log ORDER BY id");
+  std::vector<std::string> stored;
+  while (rows.executeStep()) stored.push_back(rows.getColumn(0).getString());
+  CHECK(stored == std::vector<std::string>{"ack 1", "ack 2", "job 1", "job 2"});
+}
+
 TEST_CASE("a slow callback holds up later callbacks, in commit order, but not later commits") {
   // Declared before the writer, whose stop() runs the blocked callback that uses them.
   std::promise<void> unblock;
