@@ -25,18 +25,24 @@ using nlohmann::json;
 // a string (a raw control character), which it rejects.
 bool read_string(std::string_view t, std::size_t& i, std::string* out) {
   if (i >= t.size() || t[i] != '"') return false;
-  for (++i; i < t.size(); ++i) {
-    char c = t[i];
-    if (c == '"') {
+  ++i;
+  for (;;) {
+    // The run of characters up to the next quote, backslash or control character, in one go.
+    std::size_t run = i;
+    while (run < t.size()) {
+      const auto c = static_cast<unsigned char>(t[run]);
+      if (c == '"' || c == '\\' || c < 0x20) break;
+      ++run;
+    }
+    if (out) out->append(t.data() + i, run - i);
+    i = run;
+    if (i >= t.size() || static_cast<unsigned char>(t[i]) < 0x20) return false;
+    if (t[i] == '"') {
       ++i;
       return true;
     }
-    if (static_cast<unsigned char>(c) < 0x20) return false;
-    if (c != '\\') {
-      if (out) *out += c;
-      continue;
-    }
-    if (++i == t.size()) return false;
+    if (++i == t.size()) return false;  // past the backslash
+    char c;
     switch (t[i]) {
       case '"':
       case '\\':
@@ -62,8 +68,8 @@ bool read_string(std::string_view t, std::size_t& i, std::string* out) {
         return false;
     }
     if (out) *out += c;
+    ++i;
   }
-  return false;
 }
 
 bool literal_at(std::string_view t, std::size_t& i, std::string_view what) {

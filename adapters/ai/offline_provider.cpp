@@ -5,6 +5,7 @@
 #include <map>
 
 #include "adapters/ai/structured_output.hpp"
+#include "base/json_text.hpp"
 
 namespace aibud::ai {
 namespace {
@@ -242,7 +243,7 @@ void offline_provider::generate(ai_request request, callback done) {
   response.model = "offline";
   response.finish_reason = "STOP";
   if (request.json_schema) {
-    response.text = conform(*request.json_schema, nullptr, facts).dump();
+    response.text = json_text::dump(conform(*request.json_schema, nullptr, facts));
   } else if (request.kind == task_kind::classify) {
     response.text = facts["intent"].get<std::string>();
   } else if (request.kind == task_kind::vision) {
