@@ -7,6 +7,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -56,8 +57,18 @@ void deliver(std::function<void(http_reply)>& done, http_reply reply) {
 
 }  // namespace
 
+// The scheme and authority of `url` ("http://127.0.0.1:8080"), lowercased: what the
+// connection limit per host counts by.
+std::string host_key(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  const auto start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const auto end = url.find_first_of("/?#", start);
+  return lowercase(url.substr(0, end == std::string::npos ? url.size() : end));
+}
+
 // One call on its way: the easy handle and everything libcurl points into.
 struct transfer {
+  std::string host;  // host_key(call.url)
   http_call call;
   std::function<void(http_reply)> done;
   http_reply reply;
@@ -78,6 +89,9 @@ class client_core {
   explicit client_core(client_options options) : options_(std::move(options)) {
     init_curl_once();
     multi_ = curl_multi_init();
+    // The limit per host is kept here (waiting_): libcurl's own queue of transfers waiting
+    // for a connection let some wait for the 1 s poll timeout after a connection was free.
+    // Its limit stays as a backstop that is never reached.
     curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_host_connections);
     curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, options_.max_total_connections);
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_total_connections);
@@ -139,26 +153,53 @@ class client_core {
       for (auto& t : fresh) start_transfer(std::move(t));
       int running = 0;
       curl_multi_perform(multi_, &running);
-      collect_finished();
+      // A finished transfer frees its host's slot for one that waited: run that at once.
+      if (collect_finished() > 0) continue;
       curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
     }
     cancel_everything();
   }
 
+  // Starts `t` now, or queues it behind the transfers its host already has running.
   void start_transfer(std::unique_ptr<transfer> t) {
+    t->host = host_key(t->call.url);
+    host_slots& slots = hosts_[t->host];
+    if (slots.active >= options_.max_host_connections) {
+      slots.waiting.push_back(std::move(t));
+      return;
+    }
+    ++slots.active;
     t->max_bytes = options_.max_response_bytes;
     t->easy = curl_easy_init();
-    if (!t->easy || !configure(*t)) {
-      t->reply.transport_error = "could not set up the request";
-      finish(std::move(t));
+    const char* failed = nullptr;
+    if (!t->easy || !configure(*t))
+      failed = "could not set up the request";
+    else if (curl_multi_add_handle(multi_, t->easy) != CURLM_OK)
+      failed = "could not start the request";
+    if (!failed) {
+      active_.insert(t.release());
       return;
     }
-    if (curl_multi_add_handle(multi_, t->easy) != CURLM_OK) {
-      t->reply.transport_error = "could not start the request";
-      finish(std::move(t));
-      return;
+    t->reply.transport_error = failed;
+    const std::string host = t->host;
+    finish(std::move(t));
+    release_slot(host);
+  }
+
+  // A transfer to `host` ended: the first one waiting for the host starts. True if one did.
+  bool release_slot(const std::string& host) {
+    auto it = hosts_.find(host);
+    if (it == hosts_.end()) return false;
+    host_slots& slots = it->second;
+    --slots.active;
+    if (slots.waiting.empty()) {
+      if (slots.active == 0) hosts_.erase(it);
+      return false;
     }
-    active_.insert(t.release());
+    auto next = std::move(slots.waiting.front());
+    slots.waiting.pop_front();
+    start_transfer(std::move(next));
+    return true;
   }
 
   bool configure(transfer& t) {
@@ -234,7 +275,9 @@ class client_core {
     return bytes;
   }
 
-  void collect_finished() {
+  // Returns how many waiting transfers it started in the slots the finished ones freed.
+  std::size_t collect_finished() {
+    std::size_t started = 0;
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -251,8 +294,11 @@ class client_core {
       } else {
         fail(*t, code);
       }
+      const std::string host = t->host;
       finish(std::move(t));
+      if (release_slot(host)) ++started;
     }
+    return started;
   }
 
   static void fail(transfer& t, CURLcode code) {
@@ -281,6 +327,12 @@ class client_core {
       finish(std::move(t));
     }
     active_.clear();
+    for (auto& [host, slots] : hosts_)
+      for (auto& t : slots.waiting) {
+        t->reply = cancelled_reply();
+        finish(std::move(t));
+      }
+    hosts_.clear();
     std::deque<std::unique_ptr<transfer>> queued;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -304,6 +356,11 @@ class client_core {
 
   // Owned by the client thread.
   std::unordered_set<transfer*> active_;
+  struct host_slots {
+    long active = 0;  // transfers started (in the multi handle)
+    std::deque<std::unique_ptr<transfer>> waiting;
+  };
+  std::unordered_map<std::string, host_slots> hosts_;  // by host_key
 
   std::atomic<std::size_t> in_flight_{0};
 };

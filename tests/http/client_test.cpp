@@ -332,6 +332,28 @@ TEST_CASE("calls to one host use no more connections than the per-host limit") {
   for (int i = 0; i < calls; ++i) CHECK(got.at(i).status == 200);
 }
 
+TEST_CASE("calls waiting for a connection to their host are cancelled by stop, each once") {
+  serving s;
+  parked held;
+  s.routes.get("/hold", [&](request req, responder respond) { held.park(req, respond); });
+  s.start(roomy_options());
+  aibud::http::client_options options;
+  options.max_host_connections = 1;
+  auto c = std::make_unique<client>(options);
+  replies got;
+  constexpr int calls = 4;
+  for (int i = 0; i < calls; ++i) c->perform(get(s, "/hold"), got.slot(i));
+  REQUIRE(wait_until([&] { return held.count() == 1; }));
+  CHECK(c->in_flight() == calls);
+  c->stop();
+  REQUIRE(got.size() == calls);
+  for (int i = 0; i < calls; ++i) {
+    CHECK(got.calls(i) == 1);
+    CHECK(got.at(i).transport_error == "cancelled");
+  }
+  CHECK(held.count() == 1);  // the waiting ones never reached the server
+}
+
 TEST_CASE("a callback that throws does not stop later calls") {
   serving s;
   s.routes.get("/x", [](request, responder respond) { respond(response{}); });
