@@ -257,9 +257,13 @@ void writer::impl::run_writer() {
       catch_up_checkpoint();
       catch_up_at = wal_pages + restart_pages();
     }
-    auto acks_end = std::stable_partition(batch.writes.begin(), batch.writes.end(),
-                                          [](const pending& p) { return p.in == lane::ack; });
-    if (acks_end != batch.writes.begin() && acks_end != batch.writes.end()) {
+    auto is_ack = [](const pending& p) { return p.in == lane::ack; };
+    auto acks_end = batch.writes.end();
+    // Most rounds hold one kind only: nothing to move then.
+    if (std::any_of(batch.writes.begin(), batch.writes.end(), is_ack) &&
+        !std::all_of(batch.writes.begin(), batch.writes.end(), is_ack))
+      acks_end = std::stable_partition(batch.writes.begin(), batch.writes.end(), is_ack);
+    if (acks_end != batch.writes.end()) {
       normal.writes.assign(std::make_move_iterator(acks_end),
                            std::make_move_iterator(batch.writes.end()));
       batch.writes.erase(acks_end, batch.writes.end());

@@ -1,15 +1,16 @@
 // The storage writer: the one thread that owns the single write connection (ARCHITECTURE
 // §2, §4). Writes are queued (bounded) and every write waiting when the thread comes round
-// is committed in one IMMEDIATE transaction: a group commit, so N concurrent webhooks cost
-// one fsync rather than N. Each write runs inside its own SAVEPOINT, so one failing write
-// rolls back alone and its neighbours still commit.
+// is committed in one IMMEDIATE transaction (two when webhooks' writes wait too: see `lane`):
+// a group commit, so N concurrent webhooks cost one fsync rather than N. Each write runs
+// inside its own SAVEPOINT, so one failing write rolls back alone and its neighbours still
+// commit.
 //
 // A write's completion callback runs only after COMMIT returned (the write is durable) or once
 // the batch failed, on the writer's callback thread: one thread, batch after batch in commit
 // order, so that the writer goes on with the next transaction meanwhile. The caller posts it
-// to its own executor and must not block or throw in it. WAL checkpoints run off the commit path:
-// automatic checkpoints are off on the write connection and a second thread with its own connection
-// checkpoints PASSIVE periodically and whenever the WAL grows past a threshold.
+// to its own executor and must not block or throw in it. WAL checkpoints run off the commit
+// path: automatic checkpoints are off on the write connection and a second thread with its
+// own connection checkpoints PASSIVE periodically and whenever the WAL grows past a threshold.
 #pragma once
 
 #include <chrono>

@@ -55,20 +55,35 @@ void deliver(std::function<void(http_reply)>& done, http_reply reply) {
   }
 }
 
-}  // namespace
-
-// The scheme and authority of `url` ("http://127.0.0.1:8080"), lowercased: what the
-// connection limit per host counts by.
+// The host a call's connections go to, as libcurl counts them: scheme, host and port
+// ("http://127.0.0.1:80"), lowercased, without user info. A URL libcurl cannot parse is a
+// host of its own (its call fails when it starts).
 std::string host_key(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  const auto start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-  const auto end = url.find_first_of("/?#", start);
-  return lowercase(url.substr(0, end == std::string::npos ? url.size() : end));
+  std::string key = url;
+  CURLU* u = curl_url();
+  if (u && curl_url_set(u, CURLUPART_URL, url.c_str(), CURLU_GUESS_SCHEME) == CURLUE_OK) {
+    char* scheme = nullptr;
+    char* host = nullptr;
+    char* port = nullptr;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+      key = lowercase(std::string(scheme) + "://" + host + ":" + port);
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+  }
+  curl_url_cleanup(u);
+  return key;
 }
+
+}  // namespace
 
 // One call on its way: the easy handle and everything libcurl points into.
 struct transfer {
-  std::string host;  // host_key(call.url)
+  std::string host;                              // host_key(call.url)
+  std::chrono::steady_clock::time_point queued;  // when perform() took it: the timeout's start
+  bool needs_connection = true;                  // counted against max_total_connections
   http_call call;
   std::function<void(http_reply)> done;
   http_reply reply;
@@ -84,16 +99,22 @@ struct transfer {
   }
 };
 
+// The calls to one host (host_key): started, and waiting for a connection in order.
+struct host_line {
+  long active = 0;           // transfers started (in the multi handle)
+  bool multiplexes = false;  // it answered over HTTP/2: its calls share connections
+  std::deque<std::unique_ptr<transfer>> waiting;
+};
+
 class client_core {
  public:
   explicit client_core(client_options options) : options_(std::move(options)) {
     init_curl_once();
     multi_ = curl_multi_init();
-    // The limit per host is kept here (waiting_): libcurl's own queue of transfers waiting
-    // for a connection let some wait for the 1 s poll timeout after a connection was free.
-    // Its limit stays as a backstop that is never reached.
+    // The connection limits are kept here, in hosts_, not by libcurl: its own queue of
+    // transfers waiting for a connection let some wait for the 1 s poll timeout after a
+    // connection was free. Its limit per host stays as a backstop, never reached.
     curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_host_connections);
-    curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, options_.max_total_connections);
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_total_connections);
   }
 
@@ -118,6 +139,7 @@ class client_core {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!stopping_) {
         auto t = std::make_unique<transfer>();
+        t->queued = std::chrono::steady_clock::now();
         t->call = std::move(call);
         t->done = std::move(done);
         queue_.push_back(std::move(t));
@@ -150,59 +172,127 @@ class client_core {
         if (stopping_) break;
         fresh.swap(queue_);
       }
-      for (auto& t : fresh) start_transfer(std::move(t));
+      for (auto& t : fresh) {
+        t->host = host_key(t->call.url);
+        host_line& h = hosts_[t->host];
+        h.waiting.push_back(std::move(t));
+        ++waiting_;
+      }
+      start_waiting();
       int running = 0;
       curl_multi_perform(multi_, &running);
-      // A finished transfer frees its host's slot for one that waited: run that at once.
-      if (collect_finished() > 0) continue;
-      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+      // A finished transfer frees a connection for a call that waited: start it at once.
+      if (collect_finished() > 0 && start_waiting() > 0) continue;
+      int wait_ms = 1000;
+      if (waiting_ > 0) {
+        expire_waiting();
+        wait_ms = static_cast<int>(expiry_check.count());
+      }
+      curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
     }
     cancel_everything();
   }
 
-  // Starts `t` now, or queues it behind the transfers its host already has running.
-  void start_transfer(std::unique_ptr<transfer> t) {
-    t->host = host_key(t->call.url);
-    host_slots& slots = hosts_[t->host];
-    if (slots.active >= options_.max_host_connections) {
-      slots.waiting.push_back(std::move(t));
-      return;
+  // Calls waiting for a connection, per host: each starts in its host's order once the host
+  // has a connection to spare and, unless the host multiplexes its calls over HTTP/2, the
+  // client has one too. Returns how many started.
+  std::size_t start_waiting() {
+    std::size_t started = 0;
+    for (auto it = hosts_.begin(); it != hosts_.end();) {
+      host_line& h = it->second;
+      while (!h.waiting.empty() && has_room(h)) {
+        auto t = std::move(h.waiting.front());
+        h.waiting.pop_front();
+        --waiting_;
+        if (begin(h, std::move(t))) ++started;
+      }
+      // A host that multiplexes is remembered; others are forgotten when idle.
+      if (h.active == 0 && h.waiting.empty() && !h.multiplexes)
+        it = hosts_.erase(it);
+      else
+        ++it;
     }
-    ++slots.active;
+    return started;
+  }
+
+  bool has_room(const host_line& h) const {
+    const long per_host = std::max(1L, options_.max_host_connections);
+    if (h.multiplexes) return h.active < per_host * streams_per_connection;
+    return h.active < per_host && connections_ < std::max(1L, options_.max_total_connections);
+  }
+
+  // Starts `t` with what is left of its timeout. False when it failed at once (its reply
+  // is delivered).
+  bool begin(host_line& h, std::unique_ptr<transfer> t) {
+    std::chrono::milliseconds timeout{0};
+    if (t->call.timeout.count() > 0) {
+      timeout = t->call.timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - t->queued);
+      if (timeout.count() <= 0) {
+        time_out(*t);
+        finish(std::move(t));
+        return false;
+      }
+    }
     t->max_bytes = options_.max_response_bytes;
     t->easy = curl_easy_init();
     const char* failed = nullptr;
-    if (!t->easy || !configure(*t))
+    if (!t->easy || !configure(*t, timeout))
       failed = "could not set up the request";
     else if (curl_multi_add_handle(multi_, t->easy) != CURLM_OK)
       failed = "could not start the request";
-    if (!failed) {
-      active_.insert(t.release());
-      return;
-    }
-    t->reply.transport_error = failed;
-    const std::string host = t->host;
-    finish(std::move(t));
-    release_slot(host);
-  }
-
-  // A transfer to `host` ended: the first one waiting for the host starts. True if one did.
-  bool release_slot(const std::string& host) {
-    auto it = hosts_.find(host);
-    if (it == hosts_.end()) return false;
-    host_slots& slots = it->second;
-    --slots.active;
-    if (slots.waiting.empty()) {
-      if (slots.active == 0) hosts_.erase(it);
+    if (failed) {
+      t->reply.transport_error = failed;
+      finish(std::move(t));
       return false;
     }
-    auto next = std::move(slots.waiting.front());
-    slots.waiting.pop_front();
-    start_transfer(std::move(next));
+    ++h.active;
+    t->needs_connection = !h.multiplexes;
+    if (t->needs_connection) ++connections_;
+    active_.insert(t.release());
     return true;
   }
 
-  bool configure(transfer& t) {
+  // A started transfer ended: its host and the client have that connection again.
+  void release(const transfer& t) {
+    if (t.needs_connection) --connections_;
+    auto it = hosts_.find(t.host);
+    if (it == hosts_.end()) return;
+    --it->second.active;
+    long version = 0;
+    if (curl_easy_getinfo(t.easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
+        version >= CURL_HTTP_VERSION_2_0)
+      it->second.multiplexes = true;
+  }
+
+  // Waiting calls past their timeout fail as timed out without starting; checked at most
+  // every expiry_check while calls wait.
+  void expire_waiting() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_expiry_check_) return;
+    next_expiry_check_ = now + expiry_check;
+    for (auto& [host, h] : hosts_) {
+      for (auto it = h.waiting.begin(); it != h.waiting.end();) {
+        transfer& t = **it;
+        if (t.call.timeout.count() > 0 && now - t.queued >= t.call.timeout) {
+          auto expired = std::move(*it);
+          it = h.waiting.erase(it);
+          --waiting_;
+          time_out(*expired);
+          finish(std::move(expired));
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
+
+  static void time_out(transfer& t) {
+    t.reply.timed_out = true;
+    t.reply.transport_error = "timed out waiting for a connection";
+  }
+
+  bool configure(transfer& t, std::chrono::milliseconds timeout) {
     CURL* e = t.easy;
     const http_call& c = t.call;
     bool has_content_type = false;
@@ -227,7 +317,7 @@ class client_core {
     curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(c.connect_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(c.timeout.count()));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &client_core::on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &client_core::on_header);
@@ -275,9 +365,9 @@ class client_core {
     return bytes;
   }
 
-  // Returns how many waiting transfers it started in the slots the finished ones freed.
+  // Delivers every finished transfer's reply. Returns how many finished.
   std::size_t collect_finished() {
-    std::size_t started = 0;
+    std::size_t finished = 0;
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -287,6 +377,7 @@ class client_core {
       curl_multi_remove_handle(multi_, msg->easy_handle);
       active_.erase(raw);
       std::unique_ptr<transfer> t(raw);
+      release(*t);
       if (code == CURLE_OK) {
         long status = 0;
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -294,11 +385,10 @@ class client_core {
       } else {
         fail(*t, code);
       }
-      const std::string host = t->host;
       finish(std::move(t));
-      if (release_slot(host)) ++started;
+      ++finished;
     }
-    return started;
+    return finished;
   }
 
   static void fail(transfer& t, CURLcode code) {
@@ -327,12 +417,13 @@ class client_core {
       finish(std::move(t));
     }
     active_.clear();
-    for (auto& [host, slots] : hosts_)
-      for (auto& t : slots.waiting) {
+    for (auto& [host, h] : hosts_)
+      for (auto& t : h.waiting) {
         t->reply = cancelled_reply();
         finish(std::move(t));
       }
     hosts_.clear();
+    waiting_ = 0;
     std::deque<std::unique_ptr<transfer>> queued;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -356,11 +447,13 @@ class client_core {
 
   // Owned by the client thread.
   std::unordered_set<transfer*> active_;
-  struct host_slots {
-    long active = 0;  // transfers started (in the multi handle)
-    std::deque<std::unique_ptr<transfer>> waiting;
-  };
-  std::unordered_map<std::string, host_slots> hosts_;  // by host_key
+  // libcurl's default for the calls one HTTP/2 connection carries at once.
+  static constexpr long streams_per_connection = 100;
+  static constexpr std::chrono::milliseconds expiry_check{100};
+  std::unordered_map<std::string, host_line> hosts_;  // by host_key
+  std::size_t waiting_ = 0;                           // calls in every host's line
+  long connections_ = 0;  // started transfers that hold a connection of their own
+  std::chrono::steady_clock::time_point next_expiry_check_;
 
   std::atomic<std::size_t> in_flight_{0};
 };

@@ -19,8 +19,10 @@ class client_core;
 }
 
 struct client_options {
-  long max_host_connections = 8;    // more calls to one host wait in line for a connection
-  long max_total_connections = 64;  // the same, across hosts
+  // More calls to one host wait in line for a connection (their timeout runs meanwhile); a
+  // host that answers over HTTP/2 carries up to 100 calls on each. At least 1.
+  long max_host_connections = 8;
+  long max_total_connections = 64;                    // the same, across hosts (HTTP/1 connections)
   std::size_t max_response_bytes = 64 * 1024 * 1024;  // larger bodies fail the call
   std::string user_agent = "aibud/0.1";
 };

@@ -354,6 +354,30 @@ TEST_CASE("calls waiting for a connection to their host are cancelled by stop, e
   CHECK(held.count() == 1);  // the waiting ones never reached the server
 }
 
+TEST_CASE("a call's timeout counts the time it waited for a connection") {
+  serving s;
+  parked held;
+  s.routes.get("/hold", [&](request req, responder respond) { held.park(req, respond); });
+  s.start(roomy_options());
+  aibud::http::client_options options;
+  options.max_host_connections = 1;
+  client c(options);
+  replies got;
+  c.perform(get(s, "/hold"), got.slot(0));
+  REQUIRE(wait_until([&] { return held.count() == 1; }));
+  http_call waits = get(s, "/hold");
+  waits.timeout = 300ms;
+  c.perform(waits, got.slot(1));
+  // It fails while the first call still holds the only connection, never reaching the server.
+  REQUIRE(wait_until([&] { return got.size() == 1; }));
+  CHECK(got.at(1).timed_out);
+  CHECK(got.at(1).status == 0);
+  CHECK(held.count() == 1);
+  held.responder_at(0)(response{});
+  REQUIRE(wait_until([&] { return got.size() == 2; }));
+  CHECK(got.at(0).status == 200);
+}
+
 TEST_CASE("a callback that throws does not stop later calls") {
   serving s;
   s.routes.get("/x", [](request, responder respond) { respond(response{}); });

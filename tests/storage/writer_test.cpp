@@ -141,13 +141,14 @@ TEST_CASE("writes queued behind a running batch are committed together") {
 }
 
 TEST_CASE("acknowledgements queued with other writes commit first, in a transaction of their own") {
+  // Declared before the writer, whose stop() runs the callbacks that use them.
+  std::mutex order_mutex;
+  std::vector<std::string> order;
   storage_fixture f;
   auto writer = start_writer(options_for(f.path()));
   gate g;
   REQUIRE(writer->try_submit(g.write()));
   REQUIRE(wait_until([&] { return g.entered.load(); }));
-  std::mutex order_mutex;
-  std::vector<std::string> order;
   auto submit = [&](const std::string& name, storage::lane in) {
     return writer->try_submit(
         [name](storage::write_context& ctx) -> status {
