@@ -173,7 +173,7 @@ class client_core {
         fresh.swap(queue_);
       }
       for (auto& t : fresh) {
-        t->host = host_key(t->call.url);
+        t->host = host_of(t->call.url);
         host_line& h = hosts_[t->host];
         h.waiting.push_back(std::move(t));
         ++waiting_;
@@ -191,6 +191,14 @@ class client_core {
       curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
     }
     cancel_everything();
+  }
+
+  // host_key(url), remembered: the calls to one upstream mostly repeat a few URLs.
+  const std::string& host_of(const std::string& url) {
+    auto it = host_keys_.find(url);
+    if (it != host_keys_.end()) return it->second;
+    if (host_keys_.size() >= 1024) host_keys_.clear();
+    return host_keys_.emplace(url, host_key(url)).first->second;
   }
 
   // Calls waiting for a connection, per host: each starts in its host's order once the host
@@ -450,8 +458,9 @@ class client_core {
   // libcurl's default for the calls one HTTP/2 connection carries at once.
   static constexpr long streams_per_connection = 100;
   static constexpr std::chrono::milliseconds expiry_check{100};
-  std::unordered_map<std::string, host_line> hosts_;  // by host_key
-  std::size_t waiting_ = 0;                           // calls in every host's line
+  std::unordered_map<std::string, host_line> hosts_;        // by host_key
+  std::unordered_map<std::string, std::string> host_keys_;  // host_of's: url -> host_key
+  std::size_t waiting_ = 0;                                 // calls in every host's line
   long connections_ = 0;  // started transfers that hold a connection of their own
   std::chrono::steady_clock::time_point next_expiry_check_;
 
