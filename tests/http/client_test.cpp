@@ -94,6 +94,22 @@ std::uint16_t closed_port() {
   return ntohs(addr.sin_port);
 }
 
+// A server whose /hold calls wait until the test answers them.
+struct held_calls {
+  serving s;
+  parked held;
+  held_calls() {
+    s.routes.get("/hold", [this](request req, responder respond) { held.park(req, respond); });
+    s.start(roomy_options());
+  }
+  http_call hold() const { return get(s, "/hold"); }
+  static aibud::http::client_options per_host(long connections) {
+    aibud::http::client_options options;
+    options.max_host_connections = connections;
+    return options;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a GET returns the status, the body and the response headers with lower-case names") {
@@ -309,22 +325,18 @@ TEST_CASE("the transport outlives the client and then cancels at once") {
 }
 
 TEST_CASE("calls to one host use no more connections than the per-host limit") {
-  serving s;
-  parked held;
-  s.routes.get("/hold", [&](request req, responder respond) { held.park(req, respond); });
-  s.start(roomy_options());
-  aibud::http::client_options options;
-  options.max_host_connections = 2;
-  client c(options);
+  held_calls h;
+  auto& held = h.held;
+  client c(held_calls::per_host(2));
   replies got;
   constexpr int calls = 6;
-  for (int i = 0; i < calls; ++i) c.perform(get(s, "/hold"), got.slot(i));
+  for (int i = 0; i < calls; ++i) c.perform(h.hold(), got.slot(i));
   std::size_t answered = 0;
   std::size_t most_waiting = 0;
   while (answered < calls) {
     REQUIRE(wait_until([&] { return held.count() > answered; }));
     most_waiting = std::max(most_waiting, held.count() - answered);
-    CHECK(s.srv->connections() <= 2);
+    CHECK(h.s.srv->connections() <= 2);
     held.responder_at(answered++)(response{});
   }
   REQUIRE(wait_until([&] { return got.size() == calls; }));
@@ -333,16 +345,12 @@ TEST_CASE("calls to one host use no more connections than the per-host limit") {
 }
 
 TEST_CASE("calls waiting for a connection to their host are cancelled by stop, each once") {
-  serving s;
-  parked held;
-  s.routes.get("/hold", [&](request req, responder respond) { held.park(req, respond); });
-  s.start(roomy_options());
-  aibud::http::client_options options;
-  options.max_host_connections = 1;
-  auto c = std::make_unique<client>(options);
+  held_calls h;
+  auto& held = h.held;
+  auto c = std::make_unique<client>(held_calls::per_host(1));
   replies got;
   constexpr int calls = 4;
-  for (int i = 0; i < calls; ++i) c->perform(get(s, "/hold"), got.slot(i));
+  for (int i = 0; i < calls; ++i) c->perform(h.hold(), got.slot(i));
   REQUIRE(wait_until([&] { return held.count() == 1; }));
   CHECK(c->in_flight() == calls);
   c->stop();
@@ -355,17 +363,13 @@ TEST_CASE("calls waiting for a connection to their host are cancelled by stop, e
 }
 
 TEST_CASE("a call's timeout counts the time it waited for a connection") {
-  serving s;
-  parked held;
-  s.routes.get("/hold", [&](request req, responder respond) { held.park(req, respond); });
-  s.start(roomy_options());
-  aibud::http::client_options options;
-  options.max_host_connections = 1;
-  client c(options);
+  held_calls h;
+  auto& held = h.held;
+  client c(held_calls::per_host(1));
   replies got;
-  c.perform(get(s, "/hold"), got.slot(0));
+  c.perform(h.hold(), got.slot(0));
   REQUIRE(wait_until([&] { return held.count() == 1; }));
-  http_call waits = get(s, "/hold");
+  http_call waits = h.hold();
   waits.timeout = 300ms;
   c.perform(waits, got.slot(1));
   // It fails while the first call still holds the only connection, never reaching the server.
