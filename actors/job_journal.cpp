@@ -27,13 +27,8 @@ void write(std::string& out, const context_step& c) {
       .string("decision", c.decision)
       .string("jid", c.jid)
       .string("kind", c.kind);
-  std::string& members = o.member("members");
-  members += '[';
-  for (std::size_t i = 0; i < c.members.size(); ++i) {
-    if (i > 0) members += ',';
-    members += std::to_string(c.members[i]);
-  }
-  members += ']';
+  json_text::append_array(o.member("members"), c.members,
+                          [](std::string& out, int64_t id) { out += std::to_string(id); });
   o.number("period_start", c.period_start)
       .string("reason", c.reason)
       .number("tenant_id", c.tenant_id)
@@ -101,13 +96,10 @@ void write(std::string& out, const act_step& a) {
     intent.number("at", a.at).string("hash", a.hash);
     if (a.kind != "text") {
       intent.string("kind", a.kind);
-      std::string& options = intent.member("options");
-      options += '[';
-      for (std::size_t i = 0; i < a.options.size(); ++i) {
-        if (i > 0) options += ',';
-        json_text::append_string(options, a.options[i]);
-      }
-      options += ']';
+      json_text::append_array(intent.member("options"), a.options,
+                              [](std::string& out, const std::string& option) {
+                                json_text::append_string(out, option);
+                              });
       intent.number("selectable_count", a.selectable_count);
     }
     intent.string("text", a.text);
@@ -206,15 +198,9 @@ std::string serialize(const job_journal& journal, journal_text& kept) {
     if (kept.context.empty()) write(kept.context, *journal.context);
     o.raw("context", kept.context);
   }
-  if (!journal.more_acts.empty()) {
-    std::string& acts = o.member("more_acts");
-    acts += '[';
-    for (std::size_t i = 0; i < journal.more_acts.size(); ++i) {
-      if (i > 0) acts += ',';
-      write(acts, journal.more_acts[i]);
-    }
-    acts += ']';
-  }
+  if (!journal.more_acts.empty())
+    json_text::append_array(o.member("more_acts"), journal.more_acts,
+                            [](std::string& out, const act_step& a) { write(out, a); });
   if (journal.record) o.boolean("record", true);
   if (journal.reserve) write(o.member("reserve"), *journal.reserve);
   o.close();

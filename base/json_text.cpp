@@ -125,17 +125,9 @@ void append(std::string& out, const json& value) {
     case json::value_t::string:
       append_string(out, value.get_ref<const std::string&>());
       return;
-    case json::value_t::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& element : value) {
-        if (!first) out += ',';
-        first = false;
-        append(out, element);
-      }
-      out += ']';
+    case json::value_t::array:
+      append_array(out, value, [](std::string& o, const json& element) { append(o, element); });
       return;
-    }
     case json::value_t::object: {
       out += '{';
       bool first = true;

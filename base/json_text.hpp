@@ -21,6 +21,19 @@ void append_string(std::string& out, std::string_view text);
 void append(std::string& out, const nlohmann::json& value);
 std::string dump(const nlohmann::json& value);
 
+// `items` as a JSON array, each element written by `write(out, item)`.
+template <class Items, class Write>
+void append_array(std::string& out, const Items& items, Write write) {
+  out += '[';
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    write(out, item);
+  }
+  out += ']';
+}
+
 // An object's members, written one by one: the caller gives them in key order (what dump()
 // writes for the same object) and each key is a plain name (no character to escape).
 class object {

@@ -250,8 +250,8 @@ void writer::impl::hand_over(finished& batch) {
 void writer::impl::run_writer() {
   context = std::make_unique<write_context>(*write_db);
   finished batch;
-  // Everything that queued up while the last batch committed goes into this one.
   finished normal;  // the normal lane's writes of a round that also has acknowledgements
+  // Everything that queued up while the last batch committed goes into this round.
   while (queue.take(batch.writes, options.max_batch)) {
     if (wal_pages >= catch_up_at) {
       catch_up_checkpoint();
@@ -263,15 +263,13 @@ void writer::impl::run_writer() {
     if (std::any_of(batch.writes.begin(), batch.writes.end(), is_ack) &&
         !std::all_of(batch.writes.begin(), batch.writes.end(), is_ack))
       acks_end = std::stable_partition(batch.writes.begin(), batch.writes.end(), is_ack);
-    if (acks_end != batch.writes.end()) {
+    if (acks_end != batch.writes.end()) {  // the acknowledgements first, on their own
       normal.writes.assign(std::make_move_iterator(acks_end),
                            std::make_move_iterator(batch.writes.end()));
       batch.writes.erase(acks_end, batch.writes.end());
       commit_batch(batch);
       hand_over(batch);
-      commit_batch(normal);
-      hand_over(normal);
-      continue;
+      std::swap(batch, normal);
     }
     commit_batch(batch);
     hand_over(batch);
