@@ -234,7 +234,7 @@ void job_run::start() {
 status job_run::write_start(storage::write_context& w) {
   const int64_t now = now_ms();
   mode_ = mode::stop;
-  auto j = w.jobs().get(id_);
+  auto j = w.jobs().get_without_payload(id_);
   if (!j) return j.err();
   job_ = std::move(*j);
   result_.status = job_.status;
@@ -355,7 +355,9 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
   // The payload parsed once: by the intake (the hint), else here.
   job_hint_ptr parsed = hint_;
   if (!parsed) {
-    auto e = evolution::parse_webhook(job_.payload, "");
+    auto payload = w.jobs().payload(id_);
+    if (!payload) return dlq_in(w, "unreadable payload: " + payload.err().message);
+    auto e = evolution::parse_webhook(*payload, "");
     if (!e) return dlq_in(w, "unreadable payload: " + e.err().message);
     parsed = hint_of(id_, *e);
     if (!parsed) return dlq_in(w, "unreadable payload: job payload: not a message event");

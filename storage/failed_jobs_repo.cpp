@@ -36,7 +36,8 @@ failed_jobs_repo::failed_jobs_repo(SQLite::Database& db)
     : db_(db),
       record_(db,
               "INSERT INTO failed_jobs (job_id, instance_id, contact_key, payload, steps, error, "
-              "attempts, failed_at) SELECT id, instance_id, contact_key, payload, steps, ?2, "
+              "attempts, failed_at) SELECT id, instance_id, contact_key, "
+              "coalesce((SELECT payload FROM job_payloads WHERE job_id = jobs.id), ''), steps, ?2, "
               "attempts, ?3 FROM jobs WHERE id = ?1 "
               "ON CONFLICT (job_id) DO UPDATE SET steps = excluded.steps, "
               "error = excluded.error, attempts = excluded.attempts, "

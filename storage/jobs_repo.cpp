@@ -9,14 +9,20 @@ namespace {
 using detail::guarded;
 using detail::statement_scope;
 
-constexpr const char* columns =
-    "j.id, j.instance_id, i.name, j.wa_message_id, j.event, j.contact_key, j.sender_jids, "
-    "j.payload, j.status, j.attempts, j.not_before, j.message_ts, j.steps, j.merged_into, "
-    "j.last_error, j.created_at, j.updated_at";
+// The payload lives in its own table (migration 3): a read that does not need it leaves the
+// column empty and skips the join.
+enum class with_payload { yes, no };
 
-std::string select_where(const char* where) {
-  return std::string("SELECT ") + columns +
-         " FROM jobs j JOIN instances i ON i.id = j.instance_id " + where;
+std::string select_where(const char* where, with_payload payload = with_payload::yes) {
+  const bool joined = payload == with_payload::yes;
+  return std::string(
+             "SELECT j.id, j.instance_id, i.name, j.wa_message_id, j.event, j.contact_key, "
+             "j.sender_jids, ") +
+         (joined ? "coalesce(p.payload, '')" : "''") +
+         ", j.status, j.attempts, j.not_before, j.message_ts, j.steps, j.merged_into, "
+         "j.last_error, j.created_at, j.updated_at FROM jobs j "
+         "JOIN instances i ON i.id = j.instance_id " +
+         (joined ? "LEFT JOIN job_payloads p ON p.job_id = j.id " : "") + where;
 }
 
 constexpr const char* unfinished_statuses = "('pending', 'running', 'waiting')";
@@ -61,9 +67,12 @@ jobs_repo::jobs_repo(SQLite::Database& db)
     : db_(db),
       insert_(db,
               "INSERT INTO jobs (instance_id, wa_message_id, event, contact_key, sender_jids, "
-              "payload, message_ts, not_before, created_at, updated_at) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+              "message_ts, not_before, created_at, updated_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      insert_payload_(db, "INSERT INTO job_payloads (job_id, payload) VALUES (?, ?)"),
       by_id_(db, select_where("WHERE j.id = ?")),
+      by_id_without_payload_(db, select_where("WHERE j.id = ?", with_payload::no)),
+      payload_(db, "SELECT payload FROM job_payloads WHERE job_id = ?"),
       by_message_(db, select_where("WHERE j.instance_id = ? AND j.wa_message_id = ?")),
       list_(db, select_where("WHERE j.id > ?1 AND (?2 IS NULL OR j.status = ?2) "
                              "AND (?3 IS NULL OR j.instance_id = ?3) ORDER BY j.id LIMIT ?4")),
@@ -111,13 +120,17 @@ result<int64_t> jobs_repo::insert(const new_job& j) {
     q->bind(3, j.event);
     q->bind(4, j.contact_key);
     q->bind(5, j.sender_jids.empty() ? std::string("[]") : j.sender_jids);
-    q->bind(6, j.payload);
-    detail::bind_opt(*q, 7, j.message_ts);
-    detail::bind_opt(*q, 8, j.not_before);
+    detail::bind_opt(*q, 6, j.message_ts);
+    detail::bind_opt(*q, 7, j.not_before);
+    q->bind(8, now);
     q->bind(9, now);
-    q->bind(10, now);
     q->exec();
-    return db_.getLastInsertRowid();
+    const int64_t id = db_.getLastInsertRowid();
+    statement_scope p(insert_payload_);
+    p->bind(1, id);
+    p->bind(2, j.payload);
+    p->exec();
+    return id;
   });
   if (!id && id.err().code == errc::conflict)
     return make_error(errc::conflict, "duplicate message " + j.wa_message_id.value_or("") +
@@ -131,6 +144,24 @@ result<job> jobs_repo::get(int64_t id) {
     q->bind(1, id);
     if (!q->executeStep()) return detail::not_found("no job " + std::to_string(id));
     return read_row(*q);
+  });
+}
+
+result<job> jobs_repo::get_without_payload(int64_t id) {
+  return guarded("job get", [&]() -> result<job> {
+    statement_scope q(by_id_without_payload_);
+    q->bind(1, id);
+    if (!q->executeStep()) return detail::not_found("no job " + std::to_string(id));
+    return read_row(*q);
+  });
+}
+
+result<std::string> jobs_repo::payload(int64_t id) {
+  return guarded("job payload", [&]() -> result<std::string> {
+    statement_scope q(payload_);
+    q->bind(1, id);
+    if (!q->executeStep()) return detail::not_found("no payload for job " + std::to_string(id));
+    return q->getColumn(0).getString();
   });
 }
 

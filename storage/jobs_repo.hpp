@@ -42,6 +42,10 @@ class jobs_repo {
   result<int64_t> insert(const new_job& job);
 
   result<job> get(int64_t id);  // Errors: not_found
+  // The row with its payload left empty: what each run of a job reads first, when the
+  // intake's parse of the payload may have come along. Errors: not_found.
+  result<job> get_without_payload(int64_t id);
+  result<std::string> payload(int64_t id);  // Errors: not_found
   result<job> find_by_message(int64_t instance_id, const std::string& wa_message_id);
 
   // Ascending id, `after_id` excluded, at most `limit`.
@@ -84,7 +88,10 @@ class jobs_repo {
 
   SQLite::Database& db_;
   SQLite::Statement insert_;
+  SQLite::Statement insert_payload_;
   SQLite::Statement by_id_;
+  SQLite::Statement by_id_without_payload_;
+  SQLite::Statement payload_;
   SQLite::Statement by_message_;
   SQLite::Statement list_;
   SQLite::Statement unfinished_;

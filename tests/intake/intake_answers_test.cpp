@@ -31,8 +31,10 @@ std::string key_id(const std::string& name) {
 json job_row(const intake_server& s, const http_response& r) {
   auto body = json_body(r);
   if (!body.is_object() || !body.contains("job")) return nullptr;
-  auto rows = s.query("SELECT id, wa_message_id, event, status, payload FROM jobs WHERE id = " +
-                      std::to_string(body["job"].get<std::int64_t>()));
+  auto rows = s.query(
+      "SELECT j.id, j.wa_message_id, j.event, j.status, p.payload FROM jobs j "
+      "JOIN job_payloads p ON p.job_id = j.id WHERE j.id = " +
+      std::to_string(body["job"].get<std::int64_t>()));
   return rows.empty() ? json(nullptr) : rows[0];
 }
 

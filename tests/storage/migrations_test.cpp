@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "storage/database.hpp"
+#include "storage/jobs_repo.hpp"
 #include "storage/migrations.hpp"
 #include "tests/storage/storage_fixture.hpp"
 
@@ -37,6 +38,7 @@ TEST_CASE("migrating up, down to 0 and up again leaves the same schema") {
   std::string first = dump_schema(*db);
   CHECK(first.find("table jobs:") != std::string::npos);
   CHECK(first.find("index jobs_status_not_before:") != std::string::npos);
+  CHECK(first.find("table job_payloads:") != std::string::npos);
 
   auto down = storage::migrate_down(*db, 0);
   REQUIRE(down.ok());
@@ -98,4 +100,38 @@ TEST_CASE("migrating to a version that does not exist is an invalid argument") {
   auto down = storage::migrate_down(*db, -1);
   REQUIRE_FALSE(down.ok());
   CHECK(down.err().code == errc::invalid_argument);
+}
+
+TEST_CASE("migration 3 moves every job's payload to job_payloads and back") {
+  temp_dir dir;
+  auto db = open_raw(dir.file("a.db"));
+  REQUIRE(storage::migrate_up(*db, 2).ok());
+  db->exec(
+      "INSERT INTO tenants (id, name, anchor_day, created_at, updated_at) VALUES (1, 't', 1, 0, "
+      "0);"
+      "INSERT INTO instances (id, name, tenant_id, kind, created_at, updated_at) "
+      "VALUES (1, 'i', 1, 'sandbox', 0, 0);"
+      "INSERT INTO jobs (id, instance_id, event, payload, created_at, updated_at) VALUES "
+      "(7, 1, 'messages.upsert', '{\"n\":7}', 0, 0), (9, 1, 'messages.upsert', '{\"n\":9}', 0, 0)");
+
+  REQUIRE(storage::migrate_up(*db).ok());
+  storage::jobs_repo jobs(*db);
+  auto seven = jobs.get(7);
+  REQUIRE(seven.ok());
+  CHECK(seven->payload == R"({"n":7})");
+  auto nine = jobs.payload(9);
+  REQUIRE(nine.ok());
+  CHECK(*nine == R"({"n":9})");
+  auto bare = jobs.get_without_payload(7);
+  REQUIRE(bare.ok());
+  CHECK(bare->payload.empty());
+  CHECK(bare->event == "messages.upsert");
+
+  REQUIRE(storage::migrate_down(*db, 2).ok());
+  SQLite::Statement q(*db,
+                      "SELECT group_concat(payload, ' ') FROM (SELECT payload FROM jobs "
+                      "ORDER BY id)");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(0).getString() == R"({"n":7} {"n":9})");
+  CHECK_FALSE(db->tableExists("job_payloads"));
 }
