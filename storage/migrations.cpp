@@ -40,7 +40,7 @@ const std::vector<migration>& builtin_migrations() {
   static const std::vector<migration> list = {
       {1, "tables", schema::v1_up, schema::v1_down},
       {2, "indexes", schema::v2_up, schema::v2_down},
-      {3, "job_payloads", schema::v3_up, schema::v3_down},
+      {3, "jobs_ledger_rebuild", schema::v3_up, schema::v3_down},
   };
   return list;
 }

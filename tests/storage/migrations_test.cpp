@@ -102,7 +102,7 @@ TEST_CASE("migrating to a version that does not exist is an invalid argument") {
   CHECK(down.err().code == errc::invalid_argument);
 }
 
-TEST_CASE("migration 3 moves every job's payload to job_payloads and back") {
+TEST_CASE("migration 3 rebuilds jobs and the ledger: payloads move beside the rows and back") {
   temp_dir dir;
   auto db = open_raw(dir.file("a.db"));
   REQUIRE(storage::migrate_up(*db, 2).ok());
@@ -111,14 +111,25 @@ TEST_CASE("migration 3 moves every job's payload to job_payloads and back") {
       "0);"
       "INSERT INTO instances (id, name, tenant_id, kind, created_at, updated_at) "
       "VALUES (1, 'i', 1, 'sandbox', 0, 0);"
-      "INSERT INTO jobs (id, instance_id, event, payload, created_at, updated_at) VALUES "
-      "(7, 1, 'messages.upsert', '{\"n\":7}', 0, 0), (9, 1, 'messages.upsert', '{\"n\":9}', 0, 0)");
+      "INSERT INTO jobs (id, instance_id, event, payload, status, created_at, updated_at) VALUES "
+      "(7, 1, 'messages.upsert', '{\"n\":7}', 'done', 0, 0), "
+      "(9, 1, 'messages.upsert', '{\"n\":9}', 'pending', 0, 0);"
+      "INSERT INTO credit_ledger (id, tenant_id, period_start, job_id, step, kind, amount, "
+      "created_at) VALUES (4, 1, 0, 7, 'reserve', 'reserve', 2, 0)");
 
   REQUIRE(storage::migrate_up(*db).ok());
+  const std::string fresh_schema = [] {
+    temp_dir other;
+    auto fresh = open_raw(other.file("b.db"));
+    REQUIRE(storage::migrate_up(*fresh).ok());
+    return dump_schema(*fresh);
+  }();
+  CHECK(dump_schema(*db) == fresh_schema);
   storage::jobs_repo jobs(*db);
   auto seven = jobs.get(7);
   REQUIRE(seven.ok());
   CHECK(seven->payload == R"({"n":7})");
+  CHECK(seven->status == "done");
   auto nine = jobs.payload(9);
   REQUIRE(nine.ok());
   CHECK(*nine == R"({"n":9})");
@@ -126,12 +137,20 @@ TEST_CASE("migration 3 moves every job's payload to job_payloads and back") {
   REQUIRE(bare.ok());
   CHECK(bare->payload.empty());
   CHECK(bare->event == "messages.upsert");
+  CHECK(db->execAndGet("SELECT amount FROM credit_ledger WHERE id = 4").getInt() == 2);
+  // The CHECKs written with OR still refuse what the IN lists refused.
+  CHECK_THROWS(db->exec("UPDATE jobs SET status = 'bogus' WHERE id = 7"));
+  CHECK_THROWS(db->exec("UPDATE credit_ledger SET kind = 'bogus' WHERE id = 4"));
+  // Deleting a job takes its payload along (the reference followed the rename).
+  REQUIRE(db->execAndGet("PRAGMA foreign_keys").getInt() == 1);
+  db->exec("DELETE FROM jobs WHERE id = 9");
+  CHECK(db->execAndGet("SELECT count(*) FROM job_payloads").getInt() == 1);
 
   REQUIRE(storage::migrate_down(*db, 2).ok());
-  SQLite::Statement q(*db,
-                      "SELECT group_concat(payload, ' ') FROM (SELECT payload FROM jobs "
-                      "ORDER BY id)");
-  REQUIRE(q.executeStep());
-  CHECK(q.getColumn(0).getString() == R"({"n":7} {"n":9})");
+  CHECK(db->execAndGet("SELECT payload FROM jobs WHERE id = 7").getString() == R"({"n":7})");
+  CHECK(db->execAndGet("SELECT count(*) FROM credit_ledger").getInt() == 1);
   CHECK_FALSE(db->tableExists("job_payloads"));
+  CHECK_THROWS(db->exec("UPDATE jobs SET status = 'bogus' WHERE id = 7"));
+  REQUIRE(storage::migrate_up(*db).ok());
+  CHECK(dump_schema(*db) == fresh_schema);
 }
