@@ -166,7 +166,9 @@ contact_aliases_repo::contact_aliases_repo(SQLite::Database& db)
               "INSERT INTO contact_aliases (instance_id, jid, contact_id) VALUES (?, ?, ?) "
               "ON CONFLICT (instance_id, jid) DO NOTHING"),
       resolve_(db, "SELECT contact_id FROM contact_aliases WHERE instance_id = ? AND jid = ?"),
-      of_(db, "SELECT jid FROM contact_aliases WHERE contact_id = ? ORDER BY jid"),
+      // A contact's aliases all belong to its instance, so this is jid order; it is also the
+      // order of contact_aliases_contact (contact_id, then the key), which saves a sort.
+      of_(db, "SELECT jid FROM contact_aliases WHERE contact_id = ? ORDER BY instance_id, jid"),
       move_(db, "UPDATE contact_aliases SET contact_id = ? WHERE contact_id = ?") {}
 
 status contact_aliases_repo::add(int64_t instance_id, const std::string& jid, int64_t contact_id) {
