@@ -133,6 +133,8 @@ const std::vector<key_spec>& registry() {
                    "time allowed to read a request body"),
       integer_key(AIBUD_KEY(http.max_connections), 1, 1000000, "open connections at most"),
       integer_key(AIBUD_KEY(http.threads), 1, 256, "HTTP I/O threads"),
+      integer_key(AIBUD_KEY(actors.threads), 0, 256,
+                  "actor scheduler threads; 0: half the cores, at least one"),
       integer_key(AIBUD_KEY(writer.queue_limit), 1, no_max,
                   "writes queued for the storage writer before intake answers 503"),
       integer_key(AIBUD_KEY(writer.max_batch), 1, 100000, "writes per group commit at most"),

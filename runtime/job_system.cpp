@@ -1,7 +1,9 @@
 #include "runtime/job_system.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include <SQLiteCpp/Database.h>
 #include <caf/all.hpp>
@@ -407,7 +409,11 @@ status job_system::start() {
   };
   m.services = services;
 
-  m.rt = std::make_unique<system>();
+  system_options actor_options;
+  actor_options.threads = m.cfg.actors.threads > 0
+                              ? m.cfg.actors.threads
+                              : std::max<std::int64_t>(1, std::thread::hardware_concurrency() / 2);
+  m.rt = std::make_unique<system>(actor_options);
   caf::scoped_actor scoped{caf_system(*m.rt)};
   child_spec spec;
   spec.name = "jobs";

@@ -59,6 +59,7 @@ TEST_CASE("with no file, environment or flags every key has its default") {
   CHECK(cfg.http.body_timeout == 30s);
   CHECK(cfg.http.max_connections == 4096);
   CHECK(cfg.http.threads == 2);
+  CHECK(cfg.actors.threads == 0);
   CHECK(cfg.writer.queue_limit == 10000);
   CHECK(cfg.writer.max_batch == 256);
   CHECK(cfg.ai.provider == "");
@@ -328,6 +329,10 @@ TEST_CASE("a number out of range names the key") {
   CHECK(starts_with(f.load_error(), "http.threads: expected a whole number from 1 to 256"));
   f.src.env = {{"AIBUD_CREDITS_POLL", "-1"}};
   CHECK(starts_with(f.load_error(), "credits.poll: expected a whole number >= 0"));
+  f.src.env = {{"AIBUD_ACTORS_THREADS", "-1"}};
+  CHECK(starts_with(f.load_error(), "actors.threads: expected a whole number from 0 to 256"));
+  f.src.env = {{"AIBUD_ACTORS_THREADS", "3"}};
+  CHECK(f.load_ok().actors.threads == 3);
   f.src.env = {{"AIBUD_WRITER_QUEUE_LIMIT", "99999999999999999999"}};
   CHECK(starts_with(f.load_error(), "writer.queue_limit: expected a whole number >= 1"));
 }
