@@ -1,5 +1,7 @@
 #include "actors/agent_plan.hpp"
 
+#include "base/json_text.hpp"
+
 namespace aibud::actors {
 namespace {
 
@@ -91,33 +93,48 @@ std::string to_string(agent_step::kind k) {
   return "record_only";
 }
 
-json to_json(const agent_plan& plan) {
-  json sends = json::array();
-  for (const auto& s : plan.sends) {
-    json o = {{"kind", to_string(s.what)}, {"text", s.text}};
-    if (s.what == outbound::kind::poll) {
-      o["options"] = s.options;
-      o["selectable_count"] = s.selectable_count;
-    }
-    if (s.what == outbound::kind::presence) o["delay_ms"] = s.delay_ms;
-    sends.push_back(std::move(o));
+void append_json(std::string& out, const agent_plan& plan) {
+  json_text::object o(out);
+  o.string("agent", plan.agent);
+  json_text::append_array(
+      o.member("audits"), plan.audits, [](std::string& out, const audit_note& a) {
+        json_text::object note(out);
+        note.string("action", a.action).value("details", a.details).string("target", a.target);
+        note.close();
+      });
+  {
+    const contact_change& c = plan.change;
+    json_text::object change(o.member("change"));
+    change.string("history_in", c.history_in)
+        .string("history_out", c.history_out)
+        .string("open_poll", c.open_poll)
+        .string("poll", poll_update_name(c.poll))
+        .boolean("remember_status", c.remember_status)
+        .string("status", c.status);
+    change.close();
   }
-  json audits = json::array();
-  for (const auto& a : plan.audits)
-    audits.push_back({{"action", a.action}, {"target", a.target}, {"details", a.details}});
-  const contact_change& c = plan.change;
-  return {{"agent", plan.agent},
-          {"intent", plan.intent},
-          {"sends", sends},
-          {"change",
-           {{"status", c.status},
-            {"remember_status", c.remember_status},
-            {"poll", poll_update_name(c.poll)},
-            {"open_poll", c.open_poll},
-            {"history_in", c.history_in},
-            {"history_out", c.history_out}}},
-          {"audits", audits},
-          {"cost", plan.cost}};
+  o.number("cost", plan.cost).string("intent", plan.intent);
+  json_text::append_array(o.member("sends"), plan.sends, [](std::string& out, const outbound& s) {
+    json_text::object send(out);
+    if (s.what == outbound::kind::presence) send.number("delay_ms", s.delay_ms);
+    send.string("kind", to_string(s.what));
+    if (s.what == outbound::kind::poll) {
+      json_text::append_array(send.member("options"), s.options,
+                              [](std::string& out, const std::string& option) {
+                                json_text::append_string(out, option);
+                              });
+      send.number("selectable_count", s.selectable_count);
+    }
+    send.string("text", s.text);
+    send.close();
+  });
+  o.close();
+}
+
+json to_json(const agent_plan& plan) {
+  std::string text;
+  append_json(text, plan);
+  return json::parse(text);
 }
 
 result<agent_plan> plan_from_json(const json& j) {

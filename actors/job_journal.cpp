@@ -14,11 +14,17 @@ T field(const json& j, const char* name, T fallback) {
   return it->get<T>();
 }
 
+// A member kept as JSON text (written as dump() writes it); "" when absent or null.
+std::string raw_member(const json& j, const char* name) {
+  auto it = j.find(name);
+  return it == j.end() || it->is_null() ? std::string() : json_text::dump(*it);
+}
+
 // The steps are written as text directly (base/json_text.hpp), members in the order dump()
 // orders keys, so that a journal reads the same as one nlohmann wrote.
 void write(std::string& out, const context_step& c) {
   json_text::object o(out);
-  o.value("agent_step", c.agent_step);
+  o.raw("agent_step", c.agent_step.empty() ? std::string_view("null") : c.agent_step);
   // Only journals written before the lead agents carry their request; newer ones rebuild it
   // from agent_step (lead_agent.hpp request_for), so no row stores a prompt and a history.
   if (!c.ai_inputs.is_null() && !c.ai_inputs.empty()) o.value("ai_inputs", c.ai_inputs);
@@ -48,7 +54,7 @@ context_step context_of(const json& j) {
   c.text = field<std::string>(j, "text", "");
   c.jid = field<std::string>(j, "jid", "");
   c.ai_inputs = j.value("ai_inputs", json::object());
-  c.agent_step = j.value("agent_step", json());
+  c.agent_step = raw_member(j, "agent_step");
   c.members = j.value("members", std::vector<int64_t>{});
   return c;
 }
@@ -73,7 +79,7 @@ reserve_step reserve_of(const json& j) {
 void write(std::string& out, const ai_step& a) {
   json_text::object o(out);
   o.string("intent", a.intent).string("model", a.model);
-  if (!a.plan.is_null()) o.value("plan", a.plan);
+  if (!a.plan.empty()) o.raw("plan", a.plan);
   o.string("status", a.status)
       .string("text", a.text)
       .number("tokens_in", a.tokens_in)
@@ -85,7 +91,7 @@ ai_step ai_of(const json& j) {
   ai_step a{field<std::string>(j, "text", ""),   field<std::string>(j, "intent", ""),
             field<std::string>(j, "status", ""), field<std::string>(j, "model", ""),
             field<int64_t>(j, "tokens_in", 0),   field<int64_t>(j, "tokens_out", 0)};
-  a.plan = j.value("plan", json());
+  a.plan = raw_member(j, "plan");
   return a;
 }
 

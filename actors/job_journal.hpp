@@ -28,9 +28,10 @@ struct context_step {
   // The AI request's inputs (reply_agent's encoding): only in journals written before the
   // lead agents, whose requests are rebuilt from `agent_step` instead.
   nlohmann::json ai_inputs;
-  // The lead agent's step (lead_agent's to_json(agent_step)); null for journals written
-  // before the lead agents ran in the runner.
-  nlohmann::json agent_step = nlohmann::json();
+  // The lead agent's step as JSON text (lead_agent's append_json(agent_step)); "" for journals
+  // written before the lead agents ran in the runner. Kept as text: it is written on every
+  // message and read back only by a later run.
+  std::string agent_step = {};
   // The burst this job answers (docs/agents.md step 1): the member jobs' ids, oldest first,
   // this job last; empty = this job alone.
   std::vector<int64_t> members = {};
@@ -57,9 +58,9 @@ struct ai_step {
   std::string model;
   int64_t tokens_in = 0;
   int64_t tokens_out = 0;
-  // The lead agent's plan (to_json(agent_plan)) the sends come from; null in older journals
-  // (one text: `text`, `status`).
-  nlohmann::json plan = nlohmann::json();
+  // The lead agent's plan the sends come from, as JSON text (append_json(agent_plan)); "" in
+  // older journals (one text: `text`, `status`).
+  std::string plan = {};
 };
 
 // act: the intent is saved before the send; the result (Evolution's key.id) after it.

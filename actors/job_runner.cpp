@@ -214,8 +214,11 @@ class job_run : public std::enable_shared_from_this<job_run> {
   std::set<std::size_t> typed_;     // sends whose typing presence this run has shown
   std::optional<agent_step> step_;  // the lead agent's step, from the journal
   std::optional<lead_context> lead_ctx_;  // see lead_ctx()
-  ai::ai_request request_;                // the AI call being prepared (images attached)
-  std::vector<audit_note> audits_;        // emitted as events once write C committed
+  // The plan journal_.ai->plan holds, as this run built it: the sends and write C use it
+  // rather than parse the journal's text back.
+  std::optional<agent_plan> plan_;
+  ai::ai_request request_;          // the AI call being prepared (images attached)
+  std::vector<audit_note> audits_;  // emitted as events once write C committed
   mode mode_ = mode::proceed;
   bool ended_ = false;  // write A settled the job (finished, waiting or failed)
   run_result result_;
@@ -260,6 +263,7 @@ status job_run::write_start(storage::write_context& w) {
   auto journal = parse_journal(job_.steps);
   if (!journal) return dlq_in(w, journal.err().message);
   journal_ = std::move(*journal);
+  plan_.reset();
   journal_text_.clear();
   if (job_.attempts >= s_.max_attempts)
     return dlq_in(w, job_.last_error.value_or("gave up after " + std::to_string(job_.attempts) +
@@ -276,8 +280,8 @@ status job_run::write_start(storage::write_context& w) {
       return dlq_in(w, "contact " + std::to_string(journal_.context->contact_id) + " is gone");
     contact_ = std::move(*c);
   }
-  if (!step_ && !journal_.context->agent_step.is_null()) {  // decided by an earlier run
-    auto step = step_from_json(journal_.context->agent_step);
+  if (!step_ && !journal_.context->agent_step.empty()) {  // decided by an earlier run
+    auto step = step_from_json(nlohmann::json::parse(journal_.context->agent_step, nullptr, false));
     if (!step) return dlq_in(w, "journal: " + step.err().message);
     step_ = std::move(*step);
   }
@@ -356,6 +360,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
   job_hint_ptr parsed = hint_;
   if (!parsed) {
     auto payload = w.jobs().payload(id_);
+    if (!payload && payload.err().code != errc::not_found) return payload.err();  // retried
     if (!payload) return dlq_in(w, "unreadable payload: " + payload.err().message);
     auto e = evolution::parse_webhook(*payload, "");
     if (!e) return dlq_in(w, "unreadable payload: " + e.err().message);
@@ -404,7 +409,7 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
     for (const auto& e : burst) cs.members.push_back(e.job_id);
     if (burst.size() == 1) cs.members.clear();
     agent_step step = decide_step(lead_ctx(now), burst);
-    cs.agent_step = to_json(step);
+    append_json(cs.agent_step, step);
     if (step.what == agent_step::kind::record_only) {
       gated = decision{};
       gated->what = decision::kind::record_only;
@@ -417,8 +422,9 @@ status job_run::decide_context(storage::write_context& w, int64_t now) {
         ai_step planned;
         planned.intent = step.plan.intent;
         planned.status = step.plan.change.status;
-        planned.plan = to_json(step.plan);
+        append_json(planned.plan, step.plan);
         journal_.ai = std::move(planned);
+        plan_ = step.plan;
         journal_text_.ai.clear();
       }
       step_ = std::move(step);
@@ -757,17 +763,19 @@ void job_run::on_ai(ai::ai_response r) {
   step.model = r.model;
   step.tokens_in = r.usage.input;
   step.tokens_out = r.usage.output + r.usage.thinking;
-  step.plan = to_json(plan);
+  append_json(step.plan, plan);
   journal_.ai = std::move(step);
+  plan_ = std::move(plan);
   journal_text_.ai.clear();
-  save_intents(shape(plan.sends, s_.shaping));
+  save_intents(shape(plan_->sends, s_.shaping));
 }
 
 // The plan the sends and the record come from: the journal's, or for a journal written before
 // the lead agents, its single text reply.
 agent_plan job_run::current_plan() const {
-  if (journal_.ai && !journal_.ai->plan.is_null()) {
-    auto p = plan_from_json(journal_.ai->plan);
+  if (plan_) return *plan_;
+  if (journal_.ai && !journal_.ai->plan.empty()) {
+    auto p = plan_from_json(nlohmann::json::parse(journal_.ai->plan, nullptr, false));
     if (p) return *p;
   }
   agent_plan p;

@@ -6,6 +6,7 @@
 #include "actors/vision_estimator.hpp"
 #include "adapters/ai/offline_provider.hpp"
 #include "adapters/evolution/webhook_parser.hpp"
+#include "base/json_text.hpp"
 
 namespace aibud::actors {
 namespace {
@@ -155,20 +156,29 @@ agent_plan plan_from_answer(const lead_context& ctx, const agent_step& step,
   return classifier_plan(ctx, step.said, response);
 }
 
-json to_json(const agent_step& step) {
-  json media = json::array();
-  for (const auto& m : step.media)
-    media.push_back(
-        {{"job_id", m.job_id}, {"message_id", m.message_id}, {"mime_type", m.mime_type}});
-  json j = {{"what", to_string(step.what)},
-            {"reason", step.reason},
-            {"purpose", step.purpose},
-            {"said", step.said},
-            {"media", media},
-            {"max_cost", step.max_cost}};
+void append_json(std::string& out, const agent_step& step) {
+  json_text::object o(out);
+  o.number("max_cost", step.max_cost);
+  json_text::append_array(o.member("media"), step.media, [](std::string& out, const media_ref& m) {
+    json_text::object ref(out);
+    ref.number("job_id", m.job_id)
+        .string("message_id", m.message_id)
+        .string("mime_type", m.mime_type);
+    ref.close();
+  });
   // Only an act step has a plan of its own (an ask_ai step's comes from the model's answer).
-  if (step.what == agent_step::kind::act) j["plan"] = to_json(step.plan);
-  return j;
+  if (step.what == agent_step::kind::act) append_json(o.member("plan"), step.plan);
+  o.string("purpose", step.purpose)
+      .string("reason", step.reason)
+      .string("said", step.said)
+      .string("what", to_string(step.what));
+  o.close();
+}
+
+json to_json(const agent_step& step) {
+  std::string text;
+  append_json(text, step);
+  return json::parse(text);
 }
 
 result<agent_step> step_from_json(const json& j) {

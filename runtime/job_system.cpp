@@ -435,7 +435,7 @@ void job_system::nudge(int64_t job_id) {
   std::vector<std::string> jids;
   {
     std::lock_guard<std::mutex> lock(m.read_mutex);
-    auto j = m.jobs->get(job_id);
+    auto j = m.jobs->get_without_payload(job_id);
     if (!j) {
       log::warn("committed job not readable; it runs at the next start",
                 {{"job", job_id}, {"error", j.err().message}});

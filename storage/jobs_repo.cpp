@@ -25,7 +25,13 @@ std::string select_where(const char* where, with_payload payload = with_payload:
          (joined ? "LEFT JOIN job_payloads p ON p.job_id = j.id " : "") + where;
 }
 
-constexpr const char* unfinished_statuses = "('pending', 'running', 'waiting')";
+// `column` is pending, running or waiting. Spelled with OR: SQLite evaluates a constant IN
+// list of more than two values by building an ephemeral table each time the statement runs
+// (the contact's open jobs are read for every message when bursts are merged).
+std::string is_unfinished(const char* column) {
+  const std::string c = column;
+  return "(" + c + " = 'pending' OR " + c + " = 'running' OR " + c + " = 'waiting')";
+}
 
 job read_row(SQLite::Statement& q) {
   job j;
@@ -69,28 +75,34 @@ jobs_repo::jobs_repo(SQLite::Database& db)
               "INSERT INTO jobs (instance_id, wa_message_id, event, contact_key, sender_jids, "
               "message_ts, not_before, created_at, updated_at) "
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      insert_payload_(db, "INSERT INTO job_payloads (job_id, payload) VALUES (?, ?)"),
+      // A payload row left behind by a job deleted with foreign keys off (the sqlite3 shell)
+      // may hold a reused id: the new job's payload replaces it.
+      insert_payload_(db,
+                      "INSERT INTO job_payloads (job_id, payload) VALUES (?, ?) "
+                      "ON CONFLICT (job_id) DO UPDATE SET payload = excluded.payload"),
       by_id_(db, select_where("WHERE j.id = ?")),
       by_id_without_payload_(db, select_where("WHERE j.id = ?", with_payload::no)),
       payload_(db, "SELECT payload FROM job_payloads WHERE job_id = ?"),
       by_message_(db, select_where("WHERE j.instance_id = ? AND j.wa_message_id = ?")),
       list_(db, select_where("WHERE j.id > ?1 AND (?2 IS NULL OR j.status = ?2) "
-                             "AND (?3 IS NULL OR j.instance_id = ?3) ORDER BY j.id LIMIT ?4")),
-      unfinished_(db, select_where((std::string("WHERE j.status IN ") + unfinished_statuses +
+                             "AND (?3 IS NULL OR j.instance_id = ?3) ORDER BY j.id LIMIT ?4",
+                             with_payload::no)),
+      unfinished_(db, select_where((std::string("WHERE ") + is_unfinished("j.status") +
                                     " AND j.id > ? ORDER BY j.id LIMIT ?")
-                                       .c_str())),
+                                       .c_str(),
+                                   with_payload::no)),
       // `+status` keeps the planner on the primary key: the status index would make every
       // page sort all unfinished rows again.
       unfinished_refs_(db, (std::string("SELECT id, instance_id, contact_key, sender_jids FROM "
-                                        "jobs WHERE id > ? AND +status IN ") +
-                            unfinished_statuses + " ORDER BY id LIMIT ?")
+                                        "jobs WHERE id > ? AND ") +
+                            is_unfinished("+status") + " ORDER BY id LIMIT ?")
                                .c_str()),
       requeue_running_(db,
                        "UPDATE jobs SET status = 'pending', updated_at = ? WHERE status = "
                        "'running' AND updated_at < ?"),
       unfinished_contact_(db, select_where((std::string("WHERE j.instance_id = ? AND "
-                                                        "j.contact_key = ? AND j.status IN ") +
-                                            unfinished_statuses + " ORDER BY j.id")
+                                                        "j.contact_key = ? AND ") +
+                                            is_unfinished("j.status") + " ORDER BY j.id")
                                                .c_str())),
       begin_attempt_(db,
                      "UPDATE jobs SET attempts = attempts + 1, status = 'running', "
@@ -139,17 +151,16 @@ result<int64_t> jobs_repo::insert(const new_job& j) {
 }
 
 result<job> jobs_repo::get(int64_t id) {
-  return guarded("job get", [&]() -> result<job> {
-    statement_scope q(by_id_);
-    q->bind(1, id);
-    if (!q->executeStep()) return detail::not_found("no job " + std::to_string(id));
-    return read_row(*q);
-  });
+  return one_by_id(by_id_, id);
 }
 
 result<job> jobs_repo::get_without_payload(int64_t id) {
+  return one_by_id(by_id_without_payload_, id);
+}
+
+result<job> jobs_repo::one_by_id(SQLite::Statement& stmt, int64_t id) {
   return guarded("job get", [&]() -> result<job> {
-    statement_scope q(by_id_without_payload_);
+    statement_scope q(stmt);
     q->bind(1, id);
     if (!q->executeStep()) return detail::not_found("no job " + std::to_string(id));
     return read_row(*q);

@@ -48,9 +48,10 @@ class jobs_repo {
   result<std::string> payload(int64_t id);  // Errors: not_found
   result<job> find_by_message(int64_t instance_id, const std::string& wa_message_id);
 
-  // Ascending id, `after_id` excluded, at most `limit`.
+  // Ascending id, `after_id` excluded, at most `limit`; payloads left empty.
   result<std::vector<job>> list(const job_filter& filter);
-  // The pending, running and waiting jobs (what start-up resumes), ascending id.
+  // The pending, running and waiting jobs (what start-up resumes), ascending id; payloads
+  // left empty.
   result<std::vector<job>> unfinished(int limit = 1000, int64_t after_id = 0);
   // The same as routing needs them (no payload, no journal), in pages read along the
   // primary key: a start-up with a large backlog reads each row once.
@@ -84,6 +85,7 @@ class jobs_repo {
                                        int64_t into_id);
 
  private:
+  result<job> one_by_id(SQLite::Statement& stmt, int64_t id);
   status update(SQLite::Statement& stmt, int64_t id);
 
   SQLite::Database& db_;

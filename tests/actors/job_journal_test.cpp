@@ -50,7 +50,7 @@ TEST_CASE("a run's kept step texts give the journal's own text, and are pasted a
                            nlohmann::json{{"system", "s"}}};
   j.reserve = reserve_step{2, false, false};
   j.ai = ai_step{"olá\nlinha", "sell", "engaged", "offline", 10, 20};
-  j.ai->plan = nlohmann::json{{"sends", {{{"kind", "text"}, {"text", "olá"}}}}};
+  j.ai->plan = R"({"sends":[{"kind":"text","text":"olá"}]})";
   j.act = act_step{"abc", 123, "olá", std::string("KEY-1")};
   const std::string whole = serialize(j);
   // Byte for byte what nlohmann writes for the same object (sorted keys, no spaces).
@@ -78,13 +78,13 @@ TEST_CASE("a journal with every optional member is written as nlohmann writes it
                            1000,     5,
                            "image",  "foto\tda sala",
                            "55@lid", nlohmann::json{{"history", {"a", "b"}}}};
-  j.context->agent_step = {{"what", "ask_ai"}, {"max_cost", 5}, {"said", "ção \u0001"}};
+  j.context->agent_step = R"({"max_cost":5,"said":"ção \u0001","what":"ask_ai"})";
   j.context->members = {11, 12, 13};
   j.reserve = reserve_step{5, true, true};
   j.reserve->generation = 3;
   j.reserve->released = true;
   j.ai = ai_step{"t", "valuation", "", "gemini-2.5-flash", 1, 2};
-  j.ai->plan = {{"cost", 5}, {"sends", nlohmann::json::array()}, {"ratio", 0.25}};
+  j.ai->plan = R"({"cost":5,"ratio":0.25,"sends":[]})";
   act_step poll{"h", 9, "Qual?", std::nullopt};
   poll.kind = "poll";
   poll.options = {"Sim", "Não \"talvez\""};

@@ -224,6 +224,54 @@ TEST_CASE("the intake's parse handed along as a hint reads as the stored payload
   CHECK_FALSE(hint_of(7, *connection));  // only message events become jobs
 }
 
+TEST_CASE("plans and steps are written as text exactly as nlohmann writes their JSON") {
+  agent_plan plan;
+  plan.agent = "poll";
+  plan.intent = "sell";
+  plan.sends = {outbound::send_presence(1200), outbound::send_text("Olá \"você\"\nlinha"),
+                outbound::send_poll("Qual?", {"Casa", "Apê \u00e9"}, 2)};
+  plan.change.status = "qualifying";
+  plan.change.remember_status = true;
+  plan.change.poll = contact_change::poll_update::set;
+  plan.change.open_poll = R"({"id":"P","question":"Qual?"})";
+  plan.change.history_in = "quero vender";
+  plan.change.history_out = "Qual? [Casa / Apê]";
+  plan.audits = {{"lead.qualified", "contact:7", json{{"score", 0.5}, {"tags", {"a", "b"}}}},
+                 {"contact.handoff", "contact:7", json::object()}};
+  plan.cost = 2;
+  std::string text;
+  append_json(text, plan);
+  CHECK(json::parse(text).dump() == text);  // canonical: sorted keys, compact
+  auto back = plan_from_json(json::parse(text));
+  REQUIRE(back);
+  CHECK(back->sends == plan.sends);
+  CHECK(back->change.open_poll == plan.change.open_poll);
+  CHECK(back->change.poll == contact_change::poll_update::set);
+  CHECK(back->change.remember_status);
+  CHECK(back->audits.at(0).details == plan.audits.at(0).details);
+  CHECK(back->cost == 2);
+
+  agent_step step;
+  step.what = agent_step::kind::act;
+  step.plan = plan;
+  step.reason = "flow";
+  step.purpose = "poll";
+  step.said = "ção";
+  step.media = {{4, "IMG4", "image/png", "bytes are not kept"}};
+  step.max_cost = 3;
+  std::string step_text;
+  append_json(step_text, step);
+  CHECK(json::parse(step_text).dump() == step_text);
+  CHECK(step_text.find("bytes are not kept") == std::string::npos);
+  auto step_back = step_from_json(json::parse(step_text));
+  REQUIRE(step_back);
+  CHECK(step_back->what == agent_step::kind::act);
+  CHECK(step_back->plan.sends == plan.sends);
+  CHECK(step_back->media.at(0).mime_type == "image/png");
+  CHECK(step_back->max_cost == 3);
+  CHECK(to_json(step) == json::parse(step_text));
+}
+
 TEST_CASE("agent steps and plans survive the journal's JSON") {
   lead_context ctx;
   auto step = decide_step(ctx, {photo(4, "a"), photo(5, "b")});

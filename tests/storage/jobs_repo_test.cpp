@@ -75,6 +75,25 @@ TEST_CASE("a repeated message id on one instance is a conflict and creates no jo
   CHECK(jobs.list({})->size() == 2);
 }
 
+TEST_CASE("a payload left behind under a reused job id is replaced by the new job's") {
+  storage_fixture f;
+  int64_t inst = make_instance(f.db(), "sales");
+  storage::jobs_repo jobs(f.db());
+  auto first = jobs.insert(message(inst, "M1"));
+  REQUIRE(first.ok());
+  // Deleted the way an operator's sqlite3 shell would: foreign keys off, the payload stays.
+  f.db().exec("PRAGMA foreign_keys=OFF");
+  f.db().exec("DELETE FROM jobs WHERE id = " + std::to_string(*first));
+  f.db().exec("PRAGMA foreign_keys=ON");
+  auto next = message(inst, "M2");
+  next.payload = R"({"event":"messages.upsert","n":2})";
+  auto second = jobs.insert(next);
+  REQUIRE(second.ok());
+  CHECK(*second == *first);  // the id was handed out again
+  CHECK(jobs.get(*second)->payload == next.payload);
+  CHECK(jobs.get_without_payload(*second)->payload.empty());
+}
+
 TEST_CASE("jobs list filters by status and instance and pages by id") {
   storage_fixture f;
   int64_t sales = make_instance(f.db(), "sales");
