@@ -59,7 +59,8 @@ struct config {
   } http;
 
   struct actors_keys {
-    // CAF scheduler workers; 0 = half the cores, at least one. The actors share the machine
+    // CAF scheduler workers; 0 = half the cores this process may run on (its CPU affinity, which
+    // a container's cpuset narrows), at least one. The actors share the machine
     // with the storage writer, the HTTP I/O threads and the HTTP client's thread: on a 2-core
     // VPS a second worker only adds wake-ups (bench/e2e: one worker answered 8 % more
     // messages per second, with 6 % less CPU per message).

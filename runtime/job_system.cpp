@@ -1,5 +1,7 @@
 #include "runtime/job_system.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -27,6 +29,15 @@
 
 namespace aibud::runtime {
 namespace {
+
+// The cores this process may run on: its affinity mask, which taskset and a container's
+// cpuset narrow (hardware_concurrency() counts every core of the host).
+std::int64_t usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+  return std::thread::hardware_concurrency();
+}
 
 using actors::job_atom;
 using actors::job_services;
@@ -410,9 +421,8 @@ status job_system::start() {
   m.services = services;
 
   system_options actor_options;
-  actor_options.threads = m.cfg.actors.threads > 0
-                              ? m.cfg.actors.threads
-                              : std::max<std::int64_t>(1, std::thread::hardware_concurrency() / 2);
+  actor_options.threads = m.cfg.actors.threads > 0 ? m.cfg.actors.threads
+                                                   : std::max<std::int64_t>(1, usable_cores() / 2);
   m.rt = std::make_unique<system>(actor_options);
   caf::scoped_actor scoped{caf_system(*m.rt)};
   child_spec spec;
