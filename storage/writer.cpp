@@ -260,8 +260,8 @@ void writer::impl::run_writer() {
     auto is_ack = [](const pending& p) { return p.in == lane::ack; };
     auto acks_end = batch.writes.end();
     // Most rounds hold one kind only: nothing to move then.
-    if (std::any_of(batch.writes.begin(), batch.writes.end(), is_ack) &&
-        !std::all_of(batch.writes.begin(), batch.writes.end(), is_ack))
+    const auto acks = std::count_if(batch.writes.begin(), batch.writes.end(), is_ack);
+    if (acks > 0 && acks < static_cast<std::ptrdiff_t>(batch.writes.size()))
       acks_end = std::stable_partition(batch.writes.begin(), batch.writes.end(), is_ack);
     if (acks_end != batch.writes.end()) {  // the acknowledgements first, on their own
       normal.writes.assign(std::make_move_iterator(acks_end),
