@@ -131,12 +131,6 @@ void append_json(std::string& out, const agent_plan& plan) {
   o.close();
 }
 
-json to_json(const agent_plan& plan) {
-  std::string text;
-  append_json(text, plan);
-  return json::parse(text);
-}
-
 result<agent_plan> plan_from_json(const json& j) {
   try {
     agent_plan plan;

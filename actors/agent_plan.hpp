@@ -123,11 +123,10 @@ struct agent_step {
 };
 std::string to_string(agent_step::kind k);
 
-// The plan as the job's journal keeps it, written as text (what to_json(plan).dump() gives:
-// the runner writes it on every answered message, without building the DOM).
+// The plan as the job's journal keeps it: JSON text as nlohmann's dump() writes it (sorted
+// keys, compact), written straight, without building a DOM (every answered message does).
 void append_json(std::string& out, const agent_plan& plan);
-nlohmann::json to_json(const agent_plan& plan);
-// Errors: invalid_argument when `j` is not what to_json wrote.
+// Errors: invalid_argument when `j` is not what append_json wrote.
 result<agent_plan> plan_from_json(const nlohmann::json& j);
 
 }  // namespace aibud::actors

@@ -175,12 +175,6 @@ void append_json(std::string& out, const agent_step& step) {
   o.close();
 }
 
-json to_json(const agent_step& step) {
-  std::string text;
-  append_json(text, step);
-  return json::parse(text);
-}
-
 result<agent_step> step_from_json(const json& j) {
   try {
     agent_step step;

@@ -57,10 +57,9 @@ agent_plan plan_from_answer(const lead_context& ctx, const agent_step& step,
                             const ai::ai_response& response);
 
 // What the runner keeps of a step in the job's journal between its writes: everything but
-// inline image bytes (re-read from the member jobs' payloads). append_json writes the text
-// that to_json(step).dump() gives, without building the DOM.
+// inline image bytes (re-read from the member jobs' payloads), as JSON text written the way
+// append_json(agent_plan) writes a plan.
 void append_json(std::string& out, const agent_step& step);
-nlohmann::json to_json(const agent_step& step);
 result<agent_step> step_from_json(const nlohmann::json& j);
 
 }  // namespace aibud::actors

@@ -17,6 +17,14 @@ using json = nlohmann::json;
 
 namespace {
 
+// A plan or step as the journal keeps it, read back as a DOM to compare.
+template <class T>
+json as_json(const T& value) {
+  std::string text;
+  append_json(text, value);
+  return json::parse(text);
+}
+
 lead_event said(const std::string& text, int64_t job = 1) {
   lead_event e;
   e.what = lead_event::kind::text;
@@ -269,13 +277,12 @@ TEST_CASE("plans and steps are written as text exactly as nlohmann writes their 
   CHECK(step_back->plan.sends == plan.sends);
   CHECK(step_back->media.at(0).mime_type == "image/png");
   CHECK(step_back->max_cost == 3);
-  CHECK(to_json(step) == json::parse(step_text));
 }
 
 TEST_CASE("agent steps and plans survive the journal's JSON") {
   lead_context ctx;
   auto step = decide_step(ctx, {photo(4, "a"), photo(5, "b")});
-  auto back = step_from_json(json::parse(to_json(step).dump()));
+  auto back = step_from_json(json::parse(as_json(step).dump()));
   REQUIRE(back);
   CHECK(back->what == agent_step::kind::ask_ai);
   CHECK(back->purpose == "vision");
@@ -286,17 +293,17 @@ TEST_CASE("agent steps and plans survive the journal's JSON") {
 
   ctx.open_poll = with_message_id(poll_plan(ctx, "timeline", "sell").change.open_poll, "P");
   auto act = decide_step(ctx, {vote("P", {"Right now"})});
-  auto plan = plan_from_json(json::parse(to_json(act.plan).dump()));
+  auto plan = plan_from_json(json::parse(as_json(act.plan).dump()));
   REQUIRE(plan);
-  CHECK(to_json(*plan) == to_json(act.plan));
+  CHECK(as_json(*plan) == as_json(act.plan));
   CHECK(plan->sends == act.plan.sends);
   CHECK(plan->audits.at(0).details == act.plan.audits.at(0).details);
   // An act step keeps its plan through the journal; an ask_ai step has none to keep.
-  auto act_back = step_from_json(json::parse(to_json(act).dump()));
+  auto act_back = step_from_json(json::parse(as_json(act).dump()));
   REQUIRE(act_back);
   CHECK(act_back->what == agent_step::kind::act);
-  CHECK(to_json(act_back->plan) == to_json(act.plan));
-  CHECK_FALSE(to_json(step).contains("plan"));
+  CHECK(as_json(act_back->plan) == as_json(act.plan));
+  CHECK_FALSE(as_json(step).contains("plan"));
   CHECK_FALSE(plan_from_json(json{{"agent", "x"}}));
   CHECK_FALSE(step_from_json(json::array()));
 }
